@@ -1,0 +1,184 @@
+use std::fmt;
+use std::path::PathBuf;
+
+/// The command the Frameable guide gives for a key pair; every key error points back to it.
+const KEYGEN_HINT: &str = "ssh-keygen -b 2048 -m PEM -t rsa -f frameable.key -q -N \"\"";
+
+/// Everything that can go wrong in [`frameable`](crate::frameable): loading keys, building
+/// claims, signing, verifying and building links.
+///
+/// One type for the whole module, so the calls chain with `?`. Messages never contain key
+/// material, tokens, e-mail addresses or other values a user typed in; they name the field or
+/// the file and say how to fix the problem.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// [`ClaimsBuilder::build`](super::ClaimsBuilder::build) found one or more problems; all of
+    /// them are listed.
+    #[error("invalid claims: {0}")]
+    InvalidClaims(ClaimProblems),
+
+    /// The key file could not be read.
+    #[error("cannot read key file `{}`", path.display())]
+    KeyFile {
+        /// The path that was given.
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// An OpenSSH-format private key (`-----BEGIN OPENSSH PRIVATE KEY-----`), which is what
+    /// `ssh-keygen` writes when `-m PEM` is left out.
+    #[error(
+        "this is an OpenSSH-format private key; convert it to PEM in place with \
+         `ssh-keygen -p -N \"\" -m PEM -f <key file>`, or make a new key with `{KEYGEN_HINT}`"
+    )]
+    OpenSshKey,
+
+    /// A passphrase-protected private key.
+    #[error(
+        "this private key is encrypted with a passphrase; write an unencrypted copy with \
+         `openssl pkey -in <key file> -out <new key file>` and keep that copy secret"
+    )]
+    EncryptedKey,
+
+    /// A public key (or certificate) was given where the private key belongs.
+    #[error(
+        "this is a public key, but signing needs the private key (the file that begins with \
+         `-----BEGIN RSA PRIVATE KEY-----` or `-----BEGIN PRIVATE KEY-----`); the public key \
+         goes into the Frameable event's settings"
+    )]
+    PublicKeyGiven,
+
+    /// A private key was given where the public key belongs.
+    #[error(
+        "this is a private key, but verifying needs the public key (`-----BEGIN PUBLIC KEY-----`); \
+         get it with `SigningKey::public_key_pem` or `openssl rsa -in <key file> -pubout`"
+    )]
+    PrivateKeyGiven,
+
+    /// A key for another algorithm (EC, Ed25519, DSA, ...).
+    #[error(
+        "this is {algorithm} key, but Frameable tokens are RS256 and need an RSA key; \
+         make one with `{KEYGEN_HINT}`"
+    )]
+    NotRsa {
+        /// The kind of key found, with its article, for example "an EC".
+        algorithm: &'static str,
+    },
+
+    /// An RSA key shorter than 2048 bits.
+    #[error("this RSA key has {bits} bits, fewer than the 2048 RS256 needs; make one with `{KEYGEN_HINT}`")]
+    KeyTooSmall {
+        /// The modulus length found.
+        bits: usize,
+    },
+
+    /// The data is not a key this crate can read; the reason says what was wrong.
+    #[error("not a usable PEM key: {reason}")]
+    InvalidKey {
+        /// What was wrong, in a few words.
+        reason: &'static str,
+    },
+
+    /// Key generation or RSA signing failed inside the crypto library.
+    #[error("the RSA operation failed in the crypto library")]
+    Crypto,
+
+    /// The token is not three base64url segments of JSON.
+    #[error("malformed token: {reason}")]
+    MalformedToken {
+        /// What was wrong, in a few words.
+        reason: &'static str,
+    },
+
+    /// The token's header names an algorithm other than RS256 (including `none`).
+    #[error("the token's algorithm {alg:?} is refused; Frameable tokens are RS256 only")]
+    UnsupportedAlgorithm {
+        /// The `alg` the header carries, cut to 16 characters.
+        alg: String,
+    },
+
+    /// The signature does not match the public key.
+    #[error(
+        "the token's signature does not match this public key: it was signed with another key, or altered"
+    )]
+    BadSignature,
+
+    /// The token's `exp` is in the past, beyond the leeway.
+    #[error("the token expired at {expired_at} (Unix time {}), beyond the {leeway_secs} s leeway", expired_at.unix_timestamp())]
+    Expired {
+        /// When the token expired.
+        expired_at: time::OffsetDateTime,
+        /// The clock leeway that was allowed, in seconds.
+        leeway_secs: u64,
+    },
+
+    /// The token's payload is JSON, but not Frameable's claims.
+    #[error("the token's claims are not Frameable claims")]
+    InvalidPayload(#[source] serde_json::Error),
+
+    /// A join link could not be built; the reason names the part and the fix.
+    #[error("invalid event link: {0}")]
+    InvalidLink(String),
+}
+
+/// Every problem [`ClaimsBuilder::build`](super::ClaimsBuilder::build) found, in the order the
+/// fields appear in the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimProblems(pub(crate) Vec<ClaimProblem>);
+
+impl ClaimProblems {
+    /// The problems, one per field and rule broken.
+    pub fn iter(&self) -> impl Iterator<Item = &ClaimProblem> {
+        self.0.iter()
+    }
+
+    /// The number of problems (never zero).
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Always `false`: a `ClaimProblems` is only made when something is wrong.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for ClaimProblems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, problem) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One broken rule: the claim it concerns and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimProblem {
+    pub(crate) field: String,
+    pub(crate) message: String,
+}
+
+impl ClaimProblem {
+    /// The claim as it is named in the token, for example `displayName` or `userProfile[2]`.
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+
+    /// What is wrong, without repeating the value.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for ClaimProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` {}", self.field, self.message)
+    }
+}
