@@ -1,0 +1,141 @@
+//! No input panics: the builder, the key readers, the verifier and the link builder answer
+//! anything with a value or an error.
+
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use base64::Engine;
+use event_sso::frameable::{Claims, Error, EventLink, Role, SigningKey, VerifyingKey};
+use proptest::prelude::*;
+use time::OffsetDateTime;
+
+static KEY: LazyLock<SigningKey> =
+    LazyLock::new(|| SigningKey::from_pem(include_str!("fixtures/rsa2048_pkcs1.pem")).unwrap());
+static VERIFIER: LazyLock<VerifyingKey> = LazyLock::new(|| KEY.verifying_key());
+
+/// How many generated claims were valid, so the round trip is known to have been exercised.
+static VALID_CASES: AtomicUsize = AtomicUsize::new(0);
+
+const LABELS: &[&str] = &[
+    "RSA PRIVATE KEY",
+    "PRIVATE KEY",
+    "PUBLIC KEY",
+    "RSA PUBLIC KEY",
+    "ENCRYPTED PRIVATE KEY",
+    "EC PRIVATE KEY",
+    "OPENSSH PRIVATE KEY",
+    "CERTIFICATE",
+];
+
+/// Mostly plausible text with the odd control character, quote or non-ASCII letter.
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => "[a-zA-Z0-9 .@:/_-]{0,40}",
+        1 => ".{0,40}",
+        1 => "https?://[a-z]{1,10}\\.[a-z]{2,3}/[a-z0-9]{0,10}",
+        1 => "[a-z]{1,8}@[a-z]{1,8}\\.[a-z]{2,3}",
+    ]
+}
+
+fn armoured(label: &str, der: &[u8]) -> String {
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    format!("-----BEGIN {label}-----\n{body}\n-----END {label}-----\n")
+}
+
+#[test]
+fn builder_property_exercises_valid_claims() {
+    builder_never_panics_and_valid_claims_round_trip();
+    assert!(
+        VALID_CASES.load(Ordering::Relaxed) >= 10,
+        "too few valid claims generated"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn builder_never_panics_and_valid_claims_round_trip(
+        name in text(),
+        email in proptest::option::of(text()),
+        avatar in proptest::option::of(text()),
+        profile in proptest::collection::vec((text(), text()), 0..3),
+        roles in proptest::collection::vec(prop_oneof![2 => Just("host".to_owned()), 2 => "[a-z_-]{1,8}", 1 => text()], 0..3),
+        lifetime_secs in 0u64..100_000,
+        iat in -100_000_000_000i64..250_000_000_000,
+    ) {
+        let mut builder = Claims::builder(name);
+        if let Some(email) = email { builder = builder.email(email); }
+        if let Some(avatar) = avatar { builder = builder.avatar_url(avatar); }
+        for (k, v) in profile { builder = builder.profile(k, v); }
+        let issued_at = OffsetDateTime::from_unix_timestamp(iat).unwrap();
+        let built = builder
+            .roles(roles.into_iter().map(Role::from_name))
+            .expires_in(Duration::from_secs(lifetime_secs))
+            .issued_at(issued_at)
+            .build();
+        match built {
+            Ok(claims) => {
+                VALID_CASES.fetch_add(1, Ordering::Relaxed);
+                let token = KEY.sign(&claims).unwrap();
+                prop_assert_eq!(VERIFIER.verify_at(token.as_str(), issued_at).unwrap(), claims);
+            }
+            Err(Error::InvalidClaims(problems)) => prop_assert!(!problems.is_empty()),
+            Err(other) => prop_assert!(false, "unexpected error {other:?}"),
+        }
+    }
+
+    #[test]
+    fn key_readers_never_panic_on_text(input in ".{0,300}") {
+        let _ = SigningKey::from_pem(&input);
+        let _ = VerifyingKey::from_pem(&input);
+    }
+
+    #[test]
+    fn key_readers_never_panic_on_armoured_bytes(
+        label in proptest::sample::select(LABELS),
+        der in proptest::collection::vec(any::<u8>(), 0..400),
+    ) {
+        let pem = armoured(label, &der);
+        prop_assert!(SigningKey::from_pem(&pem).is_err());
+        prop_assert!(VerifyingKey::from_pem(&pem).is_err());
+    }
+
+    /// DER that starts like a real key and then goes wrong anywhere.
+    #[test]
+    fn key_readers_never_panic_on_damaged_keys(cut in 0usize..1300, flip in 0usize..1300, bits in 1u8..=255) {
+        let real: String = include_str!("fixtures/rsa2048_pkcs8.pem").lines().filter(|l| !l.starts_with("-----")).collect();
+        let mut der = base64::engine::general_purpose::STANDARD.decode(real).unwrap();
+        if flip < der.len() { der[flip] ^= bits; }
+        der.truncate(cut);
+        let _ = SigningKey::from_pem(&armoured("PRIVATE KEY", &der));
+        let _ = SigningKey::from_pem(&armoured("RSA PRIVATE KEY", &der));
+    }
+
+    #[test]
+    fn verifier_never_panics(
+        header in ".{0,60}",
+        payload in ".{0,120}",
+        signature in proptest::collection::vec(any::<u8>(), 0..300),
+        raw in ".{0,200}",
+    ) {
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let token = format!("{}.{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()), b64(&signature));
+        prop_assert!(VERIFIER.verify(&token).is_err());
+        prop_assert!(VERIFIER.verify(&raw).is_err());
+        let rs256 = format!("{}.{}.{}", b64(br#"{"alg":"RS256"}"#), b64(payload.as_bytes()), b64(&signature));
+        prop_assert!(VERIFIER.verify(&rs256).is_err());
+    }
+
+    #[test]
+    fn links_never_panic_and_keep_the_event_in_one_segment(subdomain in ".{0,70}", event in ".{0,40}", url in ".{0,80}") {
+        if let Ok(link) = EventLink::new(&subdomain, &event) {
+            prop_assert_eq!(link.as_url().path_segments().unwrap().count(), 2);
+            let token = KEY.sign(&Claims::builder("Ada").build().unwrap()).unwrap();
+            let response: http::Response<()> = link.redirect(&token);
+            prop_assert_eq!(response.status(), http::StatusCode::FOUND);
+        }
+        let _ = EventLink::parse(&url);
+    }
+}
