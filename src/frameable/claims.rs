@@ -320,13 +320,14 @@ impl ClaimsBuilder {
         let mut check = Checker::default();
 
         check.text("displayName", &draft.display_name, MAX_DISPLAY_NAME_CHARS);
-        if let Some(email) = &draft.email {
-            if check.text("email", email, MAX_EMAIL_CHARS) && !plausible_email(email) {
-                check.fail(
-                    "email",
-                    "does not look like an e-mail address (expected `name@example.com`)",
-                );
-            }
+        if let Some(email) = &draft.email
+            && check.text("email", email, MAX_EMAIL_CHARS)
+            && !plausible_email(email)
+        {
+            check.fail(
+                "email",
+                "does not look like an e-mail address (expected `name@example.com`)",
+            );
         }
         if let Some(url) = &draft.avatar_url {
             check.http_url("avatarUrl", url);
@@ -335,13 +336,13 @@ impl ClaimsBuilder {
 
         let mut roles = Vec::with_capacity(draft.roles.len());
         for (i, role) in draft.roles.into_iter().enumerate() {
-            if let Role::Other(name) = &role {
-                if !valid_role_name(name) {
-                    check.fail(
-                        format!("roles[{i}]"),
-                        "must be lowercase letters, digits, `-` or `_` (1 to 64 of them)",
-                    );
-                }
+            if let Role::Other(name) = &role
+                && !valid_role_name(name)
+            {
+                check.fail(
+                    format!("roles[{i}]"),
+                    "must be lowercase letters, digits, `-` or `_` (1 to 64 of them)",
+                );
             }
             if !roles.contains(&role) {
                 roles.push(role);

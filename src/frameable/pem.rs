@@ -268,7 +268,7 @@ mod der {
         }
     }
 
-    fn algorithm_oid<'a>(identifier: &'a [u8]) -> Option<&'a [u8]> {
+    fn algorithm_oid(identifier: &[u8]) -> Option<&[u8]> {
         Reader(identifier).next(OID)
     }
 
