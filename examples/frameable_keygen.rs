@@ -8,6 +8,8 @@
 //! Existing files are never overwritten. Keep the private key secret; paste the public key
 //! into the Frameable event's settings.
 
+mod common;
+
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::Path;
@@ -15,7 +17,7 @@ use std::path::Path;
 use event_sso::frameable::SigningKey;
 
 fn main() -> std::process::ExitCode {
-    report(run())
+    common::report(run())
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -48,18 +50,4 @@ fn write_new(path: &Path, contents: &str, mode: u32) -> std::io::Result<()> {
         .open(path)
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot create {}: {e}", path.display())))?;
     file.write_all(contents.as_bytes())
-}
-
-/// Prints the error and its causes the way a user should read them, not as `Debug`.
-fn report(result: Result<(), Box<dyn std::error::Error>>) -> std::process::ExitCode {
-    let Err(err) = result else {
-        return std::process::ExitCode::SUCCESS;
-    };
-    eprintln!("error: {err}");
-    let mut source = err.source();
-    while let Some(cause) = source {
-        eprintln!("  caused by: {cause}");
-        source = cause.source();
-    }
-    std::process::ExitCode::FAILURE
 }

@@ -9,13 +9,15 @@
 //! itself; `\n` escapes are fine), and the event from `FRAMEABLE_SUBDOMAIN` and
 //! `FRAMEABLE_EVENT`.
 
+mod common;
+
 use std::env;
 use std::time::Duration;
 
 use event_sso::frameable::{Claims, EventLink, Role, SigningKey};
 
 fn main() -> std::process::ExitCode {
-    report(run())
+    common::report(run())
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -52,18 +54,4 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let decoded = key.verifying_key().verify(token.as_str())?;
     println!("Decoded claims:\n{}", serde_json::to_string_pretty(&decoded)?);
     Ok(())
-}
-
-/// Prints the error and its causes the way a user should read them, not as `Debug`.
-fn report(result: Result<(), Box<dyn std::error::Error>>) -> std::process::ExitCode {
-    let Err(err) = result else {
-        return std::process::ExitCode::SUCCESS;
-    };
-    eprintln!("error: {err}");
-    let mut source = err.source();
-    while let Some(cause) = source {
-        eprintln!("  caused by: {cause}");
-        source = cause.source();
-    }
-    std::process::ExitCode::FAILURE
 }

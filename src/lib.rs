@@ -6,19 +6,14 @@ pub mod frameable;
 pub use time;
 pub use url;
 
-#[cfg(test)]
-mod tests {
-    fn assert_send_sync_clone<T: Send + Sync + Clone>() {}
-
-    #[test]
-    fn shared_types_are_send_sync_clone() {
-        use crate::frameable::*;
-        assert_send_sync_clone::<SigningKey>();
-        assert_send_sync_clone::<VerifyingKey>();
-        assert_send_sync_clone::<Token>();
-        assert_send_sync_clone::<Claims>();
-        assert_send_sync_clone::<EventLink>();
-        fn error_is_send_sync<E: Send + Sync + std::error::Error + 'static>() {}
-        error_is_send_sync::<Error>();
-    }
-}
+// Shared across threads and tasks by design: checked on every build, not only in tests.
+const _: () = {
+    const fn shareable<T: Send + Sync + Clone>() {}
+    const fn error<E: Send + Sync + std::error::Error + 'static>() {}
+    shareable::<frameable::SigningKey>();
+    shareable::<frameable::VerifyingKey>();
+    shareable::<frameable::Token>();
+    shareable::<frameable::Claims>();
+    shareable::<frameable::EventLink>();
+    error::<frameable::Error>();
+};

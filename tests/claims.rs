@@ -2,24 +2,11 @@
 
 use std::time::Duration;
 
+mod common;
+
+use common::{GOLDEN_CLAIMS, at, larry};
 use event_sso::frameable::{Claims, ClaimsBuilder, DEFAULT_LIFETIME, Error, Role};
 use time::OffsetDateTime;
-
-fn at(unix: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(unix).unwrap()
-}
-
-fn larry() -> ClaimsBuilder {
-    Claims::builder("Larry David")
-        .email("larry@seinfeld.com")
-        .avatar_url("https://cdn.example.com/larry.png")
-        .profile("organization", "Seinfeld")
-        .profile("title", "Producer")
-        .twitter("https://twitter.com/larrydavid")
-        .role(Role::Host)
-        .role(Role::Presenter)
-        .issued_at(at(1_700_000_000))
-}
 
 /// Every problem `build()` reported, as "field: message" strings.
 fn problems(builder: ClaimsBuilder) -> Vec<String> {
@@ -40,7 +27,7 @@ fn problems(builder: ClaimsBuilder) -> Vec<String> {
 fn json_is_exactly_frameables_shape() {
     let claims = larry().build().unwrap();
     let json = serde_json::to_string(&claims).unwrap();
-    assert_eq!(json, include_str!("fixtures/golden_claims.json"));
+    assert_eq!(json, GOLDEN_CLAIMS);
 }
 
 #[test]

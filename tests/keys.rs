@@ -1,25 +1,15 @@
 //! Key loading: the formats Frameable users really have, the forms storage mangles them into,
 //! and one clear error per wrong key.
 
+mod common;
+
+use common::{PKCS1, PKCS8, PUBLIC, assert_signs_for_fixture};
 use event_sso::frameable::{Claims, Error, SigningKey, VerifyingKey};
 
-const PKCS1: &str = include_str!("fixtures/rsa2048_pkcs1.pem");
-const PKCS8: &str = include_str!("fixtures/rsa2048_pkcs8.pem");
-const PUBLIC: &str = include_str!("fixtures/rsa2048_public.pem");
 const PUBLIC_PKCS1: &str = include_str!("fixtures/rsa2048_public_pkcs1.pem");
 
 fn load_error(pem: &str) -> Error {
     SigningKey::from_pem(pem).expect_err("the key should be refused")
-}
-
-/// Signs with `key` and checks the token against the fixture's public key.
-fn signs_for_fixture_public_key(key: &SigningKey) {
-    let token = key.sign(&Claims::builder("Ada").build().unwrap()).unwrap();
-    let claims = VerifyingKey::from_pem(PUBLIC)
-        .unwrap()
-        .verify(token.as_str())
-        .unwrap();
-    assert_eq!(claims.display_name(), "Ada");
 }
 
 #[test]
@@ -28,8 +18,8 @@ fn pkcs1_and_pkcs8_load_to_the_same_key() {
     let pkcs8 = SigningKey::from_pem(PKCS8).unwrap();
     assert_eq!(pkcs1.bits(), 2048);
     assert_eq!(pkcs1.public_key_pem(), pkcs8.public_key_pem());
-    signs_for_fixture_public_key(&pkcs1);
-    signs_for_fixture_public_key(&pkcs8);
+    assert_signs_for_fixture(&pkcs1, "Ada");
+    assert_signs_for_fixture(&pkcs8, "Ada");
 }
 
 #[test]

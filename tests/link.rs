@@ -1,10 +1,13 @@
 //! Join links and the redirect that carries the user to them.
 
-use event_sso::frameable::{Claims, Error, EventLink, SigningKey, Token};
+mod common;
+
+use event_sso::frameable::{Claims, Error, EventLink, Token};
 
 fn token() -> Token {
-    let key = SigningKey::from_pem(include_str!("fixtures/rsa2048_pkcs1.pem")).unwrap();
-    key.sign(&Claims::builder("Ada").build().unwrap()).unwrap()
+    common::key()
+        .sign(&Claims::builder("Ada").build().unwrap())
+        .unwrap()
 }
 
 fn link_error(result: Result<EventLink, Error>) -> String {
@@ -93,7 +96,7 @@ fn parse_other_hosts() {
 }
 
 #[test]
-fn with_token_adds_or_replaces_the_token_and_keeps_other_pairs() {
+fn with_token_replaces_a_stale_token_and_keeps_other_pairs() {
     let token = token();
     let url = EventLink::new("acme", "launch-party").unwrap().with_token(&token);
     assert_eq!(
@@ -115,8 +118,15 @@ fn with_token_adds_or_replaces_the_token_and_keeps_other_pairs() {
             ("token".to_owned(), token.as_str().to_owned()),
         ]
     );
-    // The link itself is unchanged and carries no token.
-    assert_eq!(link.as_url().query(), Some("lang=en&token=stale&ref=mail"));
+    // The stale token was dropped when parsing: the link never holds a login.
+    assert_eq!(link.as_url().query(), Some("lang=en&ref=mail"));
+    assert!(!format!("{link:?} {link}").contains("stale"));
+    let bare = EventLink::parse("https://e.example.com/x?token=a").unwrap();
+    assert_eq!(bare.as_url().as_str(), "https://e.example.com/x");
+    assert_eq!(
+        bare.with_token(&token).as_str(),
+        format!("https://e.example.com/x?token={}", token.as_str())
+    );
 }
 
 #[test]

@@ -10,8 +10,9 @@ use event_sso::frameable::{Claims, Error, EventLink, Role, SigningKey, Verifying
 use proptest::prelude::*;
 use time::OffsetDateTime;
 
-static KEY: LazyLock<SigningKey> =
-    LazyLock::new(|| SigningKey::from_pem(include_str!("fixtures/rsa2048_pkcs1.pem")).unwrap());
+mod common;
+
+static KEY: LazyLock<SigningKey> = LazyLock::new(common::key);
 static VERIFIER: LazyLock<VerifyingKey> = LazyLock::new(|| KEY.verifying_key());
 
 /// How many generated claims were valid, so the round trip is known to have been exercised.
@@ -105,7 +106,7 @@ proptest! {
     /// DER that starts like a real key and then goes wrong anywhere.
     #[test]
     fn key_readers_never_panic_on_damaged_keys(cut in 0usize..1300, flip in 0usize..1300, bits in 1u8..=255) {
-        let real: String = include_str!("fixtures/rsa2048_pkcs8.pem").lines().filter(|l| !l.starts_with("-----")).collect();
+        let real: String = common::PKCS8.lines().filter(|l| !l.starts_with("-----")).collect();
         let mut der = base64::engine::general_purpose::STANDARD.decode(real).unwrap();
         if flip < der.len() { der[flip] ^= bits; }
         der.truncate(cut);

@@ -5,36 +5,10 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use event_sso::frameable::{Claims, ClaimsBuilder, Error, Role, SigningKey, VerifyingKey};
-use time::OffsetDateTime;
+mod common;
 
-const PKCS1: &str = include_str!("fixtures/rsa2048_pkcs1.pem");
-const PUBLIC: &str = include_str!("fixtures/rsa2048_public.pem");
-const GOLDEN: &str = include_str!("fixtures/golden_token.txt");
-
-fn at(unix: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(unix).unwrap()
-}
-
-fn larry() -> ClaimsBuilder {
-    Claims::builder("Larry David")
-        .email("larry@seinfeld.com")
-        .avatar_url("https://cdn.example.com/larry.png")
-        .profile("organization", "Seinfeld")
-        .profile("title", "Producer")
-        .twitter("https://twitter.com/larrydavid")
-        .role(Role::Host)
-        .role(Role::Presenter)
-        .issued_at(at(1_700_000_000))
-}
-
-fn key() -> SigningKey {
-    SigningKey::from_pem(PKCS1).unwrap()
-}
-
-fn verifier() -> VerifyingKey {
-    VerifyingKey::from_pem(PUBLIC).unwrap()
-}
+use common::{GOLDEN_TOKEN, PKCS1, PUBLIC, at, key, larry, verifier};
+use event_sso::frameable::{Claims, Error, Role, SigningKey};
 
 fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
@@ -50,7 +24,7 @@ fn forge(header: &str, payload: &str, sign: impl FnOnce(&[u8]) -> Vec<u8>) -> St
 #[test]
 fn golden_token_matches_openssl_byte_for_byte() {
     let token = key().sign(&larry().build().unwrap()).unwrap();
-    assert_eq!(token.as_str(), GOLDEN);
+    assert_eq!(token.as_str(), GOLDEN_TOKEN);
 }
 
 #[test]
@@ -112,7 +86,7 @@ fn expiry_is_checked_with_leeway() {
 
 #[test]
 fn tampered_payload_is_refused() {
-    let mut parts: Vec<String> = GOLDEN.split('.').map(str::to_owned).collect();
+    let mut parts: Vec<String> = GOLDEN_TOKEN.split('.').map(str::to_owned).collect();
     let payload = String::from_utf8(URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
     parts[1] = b64(payload.replace("\"host\",", "").as_bytes());
     let err = verifier()
@@ -174,7 +148,7 @@ fn hs256_signed_with_the_public_key_is_refused() {
 #[test]
 fn other_rsa_algorithms_are_refused_even_with_a_valid_signature() {
     // An RS256 signature relabelled RS512 or PS256 must not pass on the strength of the bytes.
-    let (_, rest) = GOLDEN.split_once('.').unwrap();
+    let (_, rest) = GOLDEN_TOKEN.split_once('.').unwrap();
     for alg in ["RS512", "PS256", "rs256", "RS256 "] {
         let header = b64(format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#).as_bytes());
         let err = verifier().verify(&format!("{header}.{rest}")).unwrap_err();
@@ -195,7 +169,7 @@ fn other_rsa_algorithms_are_refused_even_with_a_valid_signature() {
 
 #[test]
 fn malformed_tokens_say_what_is_wrong() {
-    let (h, rest) = GOLDEN.split_once('.').unwrap();
+    let (h, rest) = GOLDEN_TOKEN.split_once('.').unwrap();
     let (p, s) = rest.split_once('.').unwrap();
     let cases = [
         (String::new(), "expected three base64url segments"),
@@ -225,7 +199,7 @@ fn validly_signed_payload_that_is_not_frameable_claims() {
     let pair = aws_lc_rs::signature::RsaKeyPair::from_pkcs8(
         &base64::engine::general_purpose::STANDARD
             .decode(
-                include_str!("fixtures/rsa2048_pkcs8.pem")
+                common::PKCS8
                     .lines()
                     .filter(|l| !l.starts_with("-----"))
                     .collect::<String>(),

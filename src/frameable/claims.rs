@@ -94,10 +94,11 @@ impl<'de> Deserialize<'de> for Role {
     }
 }
 
-/// The claims of a Frameable login token, validated.
+/// The claims of a Frameable login token.
 ///
-/// Made by [`Claims::builder`] (which checks every field) or returned by
-/// [`VerifyingKey::verify`](super::VerifyingKey::verify). Serializes to exactly the JSON
+/// Made by [`Claims::builder`], which checks every field, or read back from a token by
+/// [`VerifyingKey::verify`](super::VerifyingKey::verify), which checks only their shape (so a
+/// token from elsewhere can still be inspected). Serializes to exactly the JSON
 /// Frameable reads: `displayName`, then `email`, `avatarUrl`, `userProfile` (an array of
 /// `[key, value]` pairs, in order) and `roles` when set, then `iat` and `exp` in Unix seconds.
 ///

@@ -56,14 +56,26 @@ impl EventLink {
     }
 
     /// An event page on another host (a custom domain, a staging site): any absolute
-    /// `http://` or `https://` URL. Its query is kept when a token is added.
+    /// `http://` or `https://` URL. Its query is kept, less any `token` left in it, so an
+    /// `EventLink` never holds a login.
     pub fn parse(url: &str) -> Result<EventLink, Error> {
-        let url = Url::parse(url.trim())
+        let mut url = Url::parse(url.trim())
             .map_err(|e| Error::InvalidLink(format!("the event URL does not parse ({e})")))?;
         if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
             return Err(Error::InvalidLink(
                 "the event URL must be an absolute http:// or https:// URL".to_owned(),
             ));
+        }
+        if url.query_pairs().any(|(name, _)| name == "token") {
+            let kept: Vec<(String, String)> = url
+                .query_pairs()
+                .filter(|(name, _)| name != "token")
+                .map(|(name, value)| (name.into_owned(), value.into_owned()))
+                .collect();
+            url.set_query(None);
+            if !kept.is_empty() {
+                url.query_pairs_mut().extend_pairs(kept);
+            }
         }
         Ok(EventLink { url })
     }
@@ -73,20 +85,11 @@ impl EventLink {
         &self.url
     }
 
-    /// The join URL: the event page with `token=<jwt>` added, replacing any `token` already in
-    /// the query and keeping the other pairs in order. It logs the holder in, so treat it as
-    /// a secret: redirect to it, don't log it or e-mail it.
+    /// The join URL: the event page with `token=<jwt>` appended to its query. It logs the
+    /// holder in, so treat it as a secret: redirect to it, don't log it or e-mail it.
     pub fn with_token(&self, token: &Token) -> Url {
         let mut url = self.url.clone();
-        let kept: Vec<(String, String)> = url
-            .query_pairs()
-            .filter(|(name, _)| name != "token")
-            .map(|(name, value)| (name.into_owned(), value.into_owned()))
-            .collect();
-        url.query_pairs_mut()
-            .clear()
-            .extend_pairs(kept)
-            .append_pair("token", token.as_str());
+        url.query_pairs_mut().append_pair("token", token.as_str());
         url
     }
 
