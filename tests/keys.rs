@@ -114,6 +114,17 @@ fn private_key_where_the_public_belongs() {
 }
 
 #[test]
+fn openssh_public_key_line_for_verifying_names_the_conversion() {
+    let err = VerifyingKey::from_pem(include_str!("fixtures/openssh_public.txt")).unwrap_err();
+    assert!(matches!(err, Error::InvalidKey { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("ssh-keygen -e -m PKCS8 -f <key file>.pub"),
+        "{err}"
+    );
+}
+
+#[test]
 fn non_rsa_keys_are_named() {
     for (pem, algorithm) in [
         (include_str!("fixtures/ec_p256_pkcs8.pem"), "an EC"),

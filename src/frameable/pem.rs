@@ -33,7 +33,7 @@ pub(crate) fn read_key(text: &str, want: Half) -> Result<KeyData, Error> {
         Half::Public => label.contains("PUBLIC KEY"),
     };
     let Some(block) = blocks.iter().find(|b| wanted(b.label)).or(blocks.first()) else {
-        return Err(no_pem_error(&text));
+        return Err(no_pem_error(&text, want));
     };
     if block.encrypted {
         return Err(Error::EncryptedKey);
@@ -152,12 +152,18 @@ fn blocks(text: &str) -> Result<Vec<Block<'_>>, Error> {
     Ok(found)
 }
 
-fn no_pem_error(text: &str) -> Error {
+fn no_pem_error(text: &str, want: Half) -> Error {
     let first_word = text.split_whitespace().next().unwrap_or_default();
-    if ["ssh-rsa", "ssh-ed25519", "ssh-dss"].contains(&first_word) || first_word.starts_with("ecdsa-sha2-") {
-        return Error::PublicKeyGiven;
-    }
-    let reason = if text.is_empty() {
+    let openssh_public =
+        ["ssh-rsa", "ssh-ed25519", "ssh-dss"].contains(&first_word) || first_word.starts_with("ecdsa-sha2-");
+    let reason = if openssh_public {
+        match want {
+            Half::Private => return Error::PublicKeyGiven,
+            Half::Public => {
+                "this is an OpenSSH public key line; convert it with `ssh-keygen -e -m PKCS8 -f <key file>.pub`"
+            }
+        }
+    } else if text.is_empty() {
         "the text is empty"
     } else if !text.contains('\n')
         && text.len() < 4096
