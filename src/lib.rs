@@ -2,6 +2,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod frameable;
+pub mod sequel;
 
 pub use time;
 pub use url;
@@ -16,4 +17,12 @@ const _: () = {
     shareable::<frameable::Claims>();
     shareable::<frameable::EventLink>();
     error::<frameable::Error>();
+    error::<sequel::Error>();
+    shareable::<sequel::Credentials>();
+    shareable::<sequel::AccessToken>();
+    shareable::<sequel::EmbedUrl>();
+    #[cfg(feature = "async")]
+    shareable::<sequel::Client>();
+    #[cfg(feature = "blocking")]
+    shareable::<sequel::blocking::Client>();
 };

@@ -1,0 +1,293 @@
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Deserialize;
+
+use super::error::Error;
+
+/// The `audience` Sequel's token endpoint expects.
+pub const DEFAULT_AUDIENCE: &str = "https://www.introvoke.com/api";
+
+/// How long an access token is trusted when Sequel's answer gives no lifetime. Sequel does not
+/// document one; its own sample keeps tokens for a day, so an hour is on the safe side.
+pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(60 * 60);
+
+/// An API client id and secret from the Sequel dashboard (Integrations > APIs).
+///
+/// `Debug` shows the client id, never the secret.
+#[derive(Clone)]
+pub struct Credentials {
+    pub(crate) client_id: String,
+    pub(crate) client_secret: String,
+}
+
+impl Credentials {
+    /// Credentials from values you hold.
+    pub fn new(client_id: impl Into<String>, client_secret: impl Into<String>) -> Credentials {
+        Credentials {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+        }
+    }
+
+    /// Credentials from `SEQUEL_CLIENT_ID` and `SEQUEL_CLIENT_SECRET`; the error names the
+    /// variable that is missing or empty.
+    pub fn from_env() -> Result<Credentials, Error> {
+        let read = |name: &'static str| match std::env::var(name) {
+            Ok(value) if !value.trim().is_empty() => Ok(value.trim().to_owned()),
+            _ => Err(Error::MissingEnv { name }),
+        };
+        Ok(Credentials::new(
+            read("SEQUEL_CLIENT_ID")?,
+            read("SEQUEL_CLIENT_SECRET")?,
+        ))
+    }
+
+    /// The client id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// A bearer token for Sequel's v1 API. `Debug` is redacted and there is no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken(Arc<str>);
+
+impl AccessToken {
+    /// Wraps a token obtained elsewhere.
+    pub fn new(token: impl Into<String>) -> AccessToken {
+        AccessToken(Arc::from(token.into()))
+    }
+
+    /// The token itself, for an `Authorization: Bearer` header.
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AccessToken(<redacted>)")
+    }
+}
+
+/// Sequel's answer to a token request.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TokenGrant {
+    /// The token.
+    pub access_token: AccessToken,
+    /// How long it is valid, when Sequel said so (`expires_in`, or `expires`).
+    pub lifetime: Option<Duration>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct WireTokenGrant {
+    access_token: String,
+    expires_in: Option<f64>,
+    expires: Option<f64>,
+}
+
+impl From<WireTokenGrant> for TokenGrant {
+    fn from(wire: WireTokenGrant) -> TokenGrant {
+        let lifetime = lifetime(&wire);
+        TokenGrant {
+            access_token: AccessToken::new(wire.access_token),
+            lifetime,
+        }
+    }
+}
+
+/// `expires_in` is seconds from now. `expires` is undocumented: a large number is read as a
+/// Unix time (in milliseconds past 10^12, else seconds), a small one as seconds from now.
+fn lifetime(wire: &WireTokenGrant) -> Option<Duration> {
+    let positive =
+        |secs: f64| (secs.is_finite() && secs > 0.0).then(|| Duration::from_secs_f64(secs.min(1e9)));
+    if let Some(secs) = wire.expires_in {
+        return positive(secs);
+    }
+    let expires = wire.expires?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs_f64();
+    match expires {
+        e if e > 1e12 => positive(e / 1000.0 - now),
+        e if e > 1e9 => positive(e - now),
+        e => positive(e),
+    }
+}
+
+#[cfg(any(feature = "async", feature = "blocking"))]
+pub(crate) use cache::TokenCache;
+
+#[cfg(any(feature = "async", feature = "blocking"))]
+mod cache {
+    use std::time::{Duration, Instant};
+
+    use super::{AccessToken, TokenGrant};
+
+    /// The cached access token, and when to stop using it. Pure: the clock is passed in, and
+    /// the transports hold it behind the lock that makes one refresh serve every waiting call.
+    #[derive(Debug)]
+    pub(crate) struct TokenCache {
+        current: Option<(AccessToken, Instant)>,
+        default_lifetime: Duration,
+    }
+
+    impl TokenCache {
+        pub(crate) fn new(default_lifetime: Duration) -> TokenCache {
+            TokenCache {
+                current: None,
+                default_lifetime,
+            }
+        }
+
+        /// The cached token, unless it is missing or due for renewal at `now`.
+        pub(crate) fn fresh(&self, now: Instant) -> Option<AccessToken> {
+            self.current
+                .as_ref()
+                .filter(|(_, renew_at)| now < *renew_at)
+                .map(|(token, _)| token.clone())
+        }
+
+        /// Caches a new token, renewing it a minute (or a tenth of its life, if shorter) early.
+        pub(crate) fn store(&mut self, grant: TokenGrant, now: Instant) -> AccessToken {
+            let lifetime = grant.lifetime.unwrap_or(self.default_lifetime);
+            let margin = (lifetime / 10).min(Duration::from_secs(60));
+            let renew_at = now.checked_add(lifetime - margin).unwrap_or(now);
+            self.current = Some((grant.access_token.clone(), renew_at));
+            grant.access_token
+        }
+
+        /// Drops the cached token after Sequel refused `rejected`, unless another call has already
+        /// replaced it.
+        pub(crate) fn reject(&mut self, rejected: &AccessToken) {
+            if self.current.as_ref().is_some_and(|(token, _)| token == rejected) {
+                self.current = None;
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::super::DEFAULT_TOKEN_LIFETIME;
+        use super::*;
+
+        fn grant(token: &str, lifetime: Option<u64>) -> TokenGrant {
+            TokenGrant {
+                access_token: AccessToken::new(token),
+                lifetime: lifetime.map(Duration::from_secs),
+            }
+        }
+
+        #[test]
+        fn a_token_is_fresh_until_a_minute_before_it_expires() {
+            let start = Instant::now();
+            let mut cache = TokenCache::new(DEFAULT_TOKEN_LIFETIME);
+            assert_eq!(cache.fresh(start), None);
+            cache.store(grant("a", Some(3600)), start);
+            assert_eq!(
+                cache.fresh(start + Duration::from_secs(3539)),
+                Some(AccessToken::new("a"))
+            );
+            assert_eq!(cache.fresh(start + Duration::from_secs(3540)), None);
+        }
+
+        #[test]
+        fn short_lifetimes_renew_a_tenth_early_and_missing_ones_use_the_default() {
+            let start = Instant::now();
+            let mut cache = TokenCache::new(Duration::from_secs(100));
+            cache.store(grant("short", Some(30)), start);
+            assert!(cache.fresh(start + Duration::from_secs(26)).is_some());
+            assert!(cache.fresh(start + Duration::from_secs(27)).is_none());
+            cache.store(grant("default", None), start);
+            assert!(cache.fresh(start + Duration::from_secs(89)).is_some());
+            assert!(cache.fresh(start + Duration::from_secs(90)).is_none());
+        }
+
+        #[test]
+        fn rejecting_drops_only_the_token_that_was_refused() {
+            let start = Instant::now();
+            let mut cache = TokenCache::new(DEFAULT_TOKEN_LIFETIME);
+            cache.store(grant("old", None), start);
+            cache.store(grant("new", None), start);
+            cache.reject(&AccessToken::new("old"));
+            assert_eq!(cache.fresh(start), Some(AccessToken::new("new")));
+            cache.reject(&AccessToken::new("new"));
+            assert_eq!(cache.fresh(start), None);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(token: &str, lifetime: Option<u64>) -> TokenGrant {
+        TokenGrant {
+            access_token: AccessToken::new(token),
+            lifetime: lifetime.map(Duration::from_secs),
+        }
+    }
+
+    #[test]
+    fn lifetime_from_expires_in_or_expires() {
+        let wire = |expires_in, expires| WireTokenGrant {
+            access_token: String::new(),
+            expires_in,
+            expires,
+        };
+        assert_eq!(
+            lifetime(&wire(Some(86400.0), Some(5.0))),
+            Some(Duration::from_secs(86400))
+        );
+        assert_eq!(
+            lifetime(&wire(None, Some(7200.0))),
+            Some(Duration::from_secs(7200))
+        );
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64();
+        let in_an_hour = lifetime(&wire(None, Some(now + 3600.0))).unwrap();
+        assert!((3590..=3600).contains(&in_an_hour.as_secs()), "{in_an_hour:?}");
+        let in_an_hour_ms = lifetime(&wire(None, Some((now + 3600.0) * 1000.0))).unwrap();
+        assert!(
+            (3590..=3600).contains(&in_an_hour_ms.as_secs()),
+            "{in_an_hour_ms:?}"
+        );
+        assert_eq!(
+            lifetime(&wire(None, Some(now - 10.0))),
+            None,
+            "already expired: use the default"
+        );
+        assert_eq!(lifetime(&wire(Some(-1.0), None)), None);
+        assert_eq!(lifetime(&wire(Some(f64::NAN), None)), None);
+        assert_eq!(lifetime(&wire(None, None)), None);
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug() {
+        let credentials = Credentials::new("client-1", "s3cret-value");
+        assert_eq!(
+            format!("{credentials:?}"),
+            r#"Credentials { client_id: "client-1", client_secret: "<redacted>" }"#
+        );
+        assert_eq!(
+            format!("{:?}", AccessToken::new("eyJtoken")),
+            "AccessToken(<redacted>)"
+        );
+        assert!(!format!("{:?}", grant("eyJtoken", Some(5))).contains("eyJtoken"));
+    }
+}

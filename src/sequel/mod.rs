@@ -1,0 +1,59 @@
+//! A typed client for Sequel's REST API (`api.introvoke.com`): per-user embed URLs,
+//! registrants, and the presenters and organizers that raise a user's role.
+//!
+//! [`Client`] is async (feature `async`, on by default); [`blocking::Client`] (feature
+//! `blocking`) has the same builder and the same methods without `.await`. Both are thin
+//! transports over [`request`], which renders each endpoint as a plain value and parses
+//! Sequel's answers without doing I/O. With both features on, both clients work side by side.
+//!
+//! Authentication is OAuth client credentials: the client asks Sequel for an access token,
+//! caches it, renews it before it expires (or after a `401`), and sends it as
+//! `Authorization: Bearer` on every call.
+//!
+//! ```no_run
+//! # #[cfg(feature = "async")]
+//! # async fn run() -> Result<(), event_sso::sequel::Error> {
+//! use event_sso::sequel::{Client, Credentials, EventId, Registration, Viewer};
+//!
+//! let client = Client::builder(Credentials::from_env()?).build()?;
+//! let event = EventId::new("6f1c...");
+//!
+//! // The embed path: your backend vouches for the user.
+//! let embed = client.embed_url(&event, &Viewer::new("user-42", "Ada Lovelace")).await?;
+//!
+//! // The registration path: Sequel issues a join URL per e-mail, once per event.
+//! let registrant = client.register_or_get(&event, &Registration::new("Ada Lovelace", "ada@example.com")).await?;
+//!
+//! // Raise her to presenter; it applies at her next join.
+//! client.add_presenter(&event, "ada@example.com").await?;
+//! # let _ = (embed, registrant);
+//! # Ok(()) }
+//! ```
+
+mod auth;
+mod error;
+mod models;
+pub mod request;
+mod retry;
+
+#[cfg(any(feature = "async", feature = "blocking"))]
+mod transport;
+
+#[cfg(feature = "async")]
+mod client;
+
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod blocking;
+
+pub use auth::{AccessToken, Credentials, DEFAULT_AUDIENCE, DEFAULT_TOKEN_LIFETIME, TokenGrant};
+#[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+pub use client::Client;
+pub use error::{ApiError, Error, TransportKind};
+pub use models::{CompanyId, EmbedUrl, Event, EventId, Registrant, Registration, Viewer};
+pub use request::DEFAULT_BASE_URL;
+pub use retry::RetryPolicy;
+#[cfg(any(feature = "async", feature = "blocking"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
+pub use transport::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, MAX_RESPONSE_BYTES};

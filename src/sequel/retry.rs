@@ -1,0 +1,223 @@
+use std::time::Duration;
+
+use super::error::{Error, TransportKind};
+
+/// When and how long to wait before trying a call again.
+///
+/// A call is retried on `429 Too Many Requests` and on a failed connection (the request never
+/// reached Sequel). Calls that are safe to repeat (reads, deletes, embed URLs, adding a
+/// presenter or organizer) are also retried on `502`, `503` and `504`; calls that create
+/// something (registering a user) are not, since Sequel has no idempotency keys and the first
+/// attempt may have worked. A `Retry-After` from Sequel is honoured, up to
+/// [`max_retry_after`](RetryPolicy::max_retry_after); otherwise the wait grows exponentially
+/// with jitter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct RetryPolicy {
+    max_retries: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// Two retries, waiting about 0.2 s then 0.4 s (at most 5 s), and honouring a
+    /// `Retry-After` of up to 30 s.
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retry.
+    pub fn none() -> RetryPolicy {
+        RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// How many times a call may be repeated after its first attempt.
+    pub fn max_retries(mut self, retries: u32) -> RetryPolicy {
+        self.max_retries = retries;
+        self
+    }
+
+    /// The wait before the first retry; each later one doubles it, up to
+    /// [`max_backoff`](Self::max_backoff). The actual wait is between half and all of it.
+    pub fn initial_backoff(mut self, wait: Duration) -> RetryPolicy {
+        self.initial_backoff = wait;
+        self
+    }
+
+    /// The longest wait between attempts when Sequel gives no `Retry-After`.
+    pub fn max_backoff(mut self, wait: Duration) -> RetryPolicy {
+        self.max_backoff = wait;
+        self
+    }
+
+    /// The longest `Retry-After` honoured; when Sequel asks for more, the call fails at once
+    /// with the error, whose [`retry_after`](Error::retry_after) says how long Sequel wants.
+    pub fn max_retry_after(mut self, wait: Duration) -> RetryPolicy {
+        self.max_retry_after = wait;
+        self
+    }
+
+    /// How long to wait before retry number `retry` (0 for the first) of a call that failed
+    /// with `error`, or `None` to give up. `repeatable` is
+    /// [`Call::is_repeatable`](super::request::Call::is_repeatable); `jitter`, in `[0, 1]`,
+    /// picks the point between half and all of the backoff. The clients call this; it is
+    /// public for transports built on [`request`](super::request).
+    pub fn delay(&self, retry: u32, error: &Error, repeatable: bool, jitter: f64) -> Option<Duration> {
+        if retry >= self.max_retries {
+            return None;
+        }
+        let retryable = match error {
+            Error::Transport {
+                kind: TransportKind::Connect,
+                ..
+            } => true,
+            Error::Api(api) => match api.status.as_u16() {
+                429 => true,
+                502..=504 => repeatable,
+                _ => false,
+            },
+            _ => false,
+        };
+        if !retryable {
+            return None;
+        }
+        if let Some(wait) = error.retry_after() {
+            return (wait <= self.max_retry_after).then_some(wait);
+        }
+        let backoff = self
+            .initial_backoff
+            .saturating_mul(2u32.saturating_pow(retry))
+            .min(self.max_backoff);
+        Some(backoff.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0)))
+    }
+}
+
+/// A random number in `[0, 1]` for spreading retries out.
+#[cfg(any(feature = "async", feature = "blocking"))]
+pub(crate) fn jitter() -> f64 {
+    let mut bytes = [0u8; 4];
+    match aws_lc_rs::rand::fill(&mut bytes) {
+        Ok(()) => f64::from(u32::from_le_bytes(bytes)) / f64::from(u32::MAX),
+        Err(_) => 0.5,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sequel::error::ApiError;
+
+    fn api(status: u16, retry_after: Option<u64>) -> Error {
+        Error::Api(ApiError {
+            status: http::StatusCode::from_u16(status).unwrap(),
+            message: None,
+            body: String::new(),
+            retry_after: retry_after.map(Duration::from_secs),
+        })
+    }
+
+    fn transport(kind: TransportKind) -> Error {
+        Error::Transport {
+            kind,
+            source: "test".into(),
+        }
+    }
+
+    #[test]
+    fn what_is_retried_for_each_kind_of_call() {
+        let policy = RetryPolicy::default();
+        for (error, repeatable, retried) in [
+            (api(429, None), false, true),
+            (api(503, None), true, true),
+            (api(502, None), true, true),
+            (api(504, None), true, true),
+            (api(503, None), false, false),
+            (api(500, None), true, false),
+            (api(400, None), true, false),
+            (api(401, None), true, false),
+            (transport(TransportKind::Connect), false, true),
+            (transport(TransportKind::Timeout), true, false),
+            (transport(TransportKind::Other), true, false),
+        ] {
+            assert_eq!(
+                policy.delay(0, &error, repeatable, 0.5).is_some(),
+                retried,
+                "{error:?} {repeatable}"
+            );
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        let policy = RetryPolicy::default()
+            .max_retries(10)
+            .initial_backoff(Duration::from_millis(100))
+            .max_backoff(Duration::from_millis(350));
+        let error = api(503, None);
+        assert_eq!(
+            policy.delay(0, &error, true, 0.0),
+            Some(Duration::from_millis(50))
+        );
+        assert_eq!(
+            policy.delay(0, &error, true, 1.0),
+            Some(Duration::from_millis(100))
+        );
+        assert_eq!(
+            policy.delay(1, &error, true, 1.0),
+            Some(Duration::from_millis(200))
+        );
+        assert_eq!(
+            policy.delay(2, &error, true, 1.0),
+            Some(Duration::from_millis(350))
+        );
+        assert_eq!(
+            policy.delay(9, &error, true, 0.0),
+            Some(Duration::from_millis(175))
+        );
+        assert_eq!(policy.delay(10, &error, true, 0.0), None);
+    }
+
+    #[test]
+    fn retry_after_is_honoured_up_to_the_ceiling() {
+        let policy = RetryPolicy::default().max_retry_after(Duration::from_secs(10));
+        assert_eq!(
+            policy.delay(0, &api(429, Some(7)), false, 0.0),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            policy.delay(0, &api(503, Some(10)), true, 0.0),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(policy.delay(0, &api(429, Some(11)), false, 0.0), None);
+    }
+
+    #[test]
+    fn none_never_retries() {
+        assert_eq!(RetryPolicy::none().delay(0, &api(429, None), true, 0.5), None);
+        assert_eq!(
+            RetryPolicy::default()
+                .max_retries(2)
+                .delay(2, &api(429, None), true, 0.5),
+            None
+        );
+    }
+
+    #[test]
+    #[cfg(any(feature = "async", feature = "blocking"))]
+    fn jitter_stays_in_range() {
+        for _ in 0..100 {
+            assert!((0.0..=1.0).contains(&jitter()));
+        }
+    }
+}
