@@ -204,7 +204,7 @@ impl Api {
 
     /// `GET /company/{companyId}/events`: every event of the company.
     pub fn company_events(&self, company: &CompanyId) -> Result<Call<Vec<Event>>, Error> {
-        let company = non_blank("company id", company.as_str())?;
+        let company = segment("company id", company.as_str())?;
         Ok(self.v1(
             "GET /company/{companyId}/events",
             Method::GET,
@@ -253,7 +253,7 @@ impl Api {
     }
 
     fn remove_from_list(&self, event: &EventId, role: Role, user: &str) -> Result<Call<Vec<String>>, Error> {
-        let user = non_blank(role.segment(), user)?;
+        let user = segment(role.segment(), user)?;
         Ok(self.v1(
             role.remove_name(),
             Method::DELETE,
@@ -432,8 +432,20 @@ fn non_blank<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> 
     Ok(value)
 }
 
+/// A value that becomes one path segment: not blank, and not `.` or `..`, which URL
+/// resolution would treat as a step up or sideways instead of a name.
+fn segment<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
+    if value == "." || value == ".." {
+        return Err(Error::InvalidInput {
+            field,
+            reason: "cannot be `.` or `..`".to_owned(),
+        });
+    }
+    non_blank(field, value)
+}
+
 fn event_id(event: &EventId) -> Result<&str, Error> {
-    non_blank("event id", event.as_str())
+    segment("event id", event.as_str())
 }
 
 fn decode_json<T: DeserializeOwned>(call: &'static str, body: &[u8]) -> Result<T, Error> {

@@ -1,0 +1,717 @@
+//! The same scenarios against a loopback mock of Sequel, once through the async client and
+//! once through the blocking one.
+//!
+//! The mock server runs on this file's own multi-threaded runtime. The async client is driven
+//! with `block_on` on that runtime; the blocking client is called from the test thread, never
+//! from inside the runtime (reqwest's blocking client panics there).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use event_sso::sequel::{self, Credentials, Error, EventId, Registrant, Registration, RetryPolicy, Viewer};
+use serde_json::json;
+use tokio::runtime::Runtime;
+use wiremock::matchers::{body_json, header, method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const EMBED: &str =
+    "https://embed.sequel.io/event/ev-1?userEmail=ada%40example.com&userId=user-42&authKey=eyJ.x.y";
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Async,
+    Blocking,
+}
+
+enum Client {
+    Async(sequel::Client),
+    Blocking(sequel::blocking::Client),
+}
+
+/// A mock Sequel and a client of one kind pointed at it.
+struct Bed {
+    client: Client,
+    server: MockServer,
+    runtime: Arc<Runtime>,
+}
+
+/// Calls a client method the same way on either kind.
+macro_rules! call {
+    ($bed:expr, $method:ident($($arg:expr),*)) => {
+        match &$bed.client {
+            Client::Async(client) => $bed.runtime.block_on(client.$method($($arg),*)),
+            Client::Blocking(client) => client.$method($($arg),*),
+        }
+    };
+}
+
+impl Bed {
+    fn new(kind: Kind) -> Bed {
+        Bed::with(kind, |builder| builder)
+    }
+
+    /// A bed whose client is built with `configure` applied to both kinds' builders.
+    fn with(kind: Kind, configure: impl Fn(Builder) -> Builder) -> Bed {
+        let runtime = Arc::new(Runtime::new().unwrap());
+        let server = runtime.block_on(MockServer::start());
+        let settings = configure(Builder::default());
+        let credentials = Credentials::new("client-1", "s3cret-value");
+        let client = match kind {
+            Kind::Async => Client::Async(
+                settings
+                    .apply_async(sequel::Client::builder(credentials), &server)
+                    .build()
+                    .unwrap(),
+            ),
+            Kind::Blocking => Client::Blocking(
+                settings
+                    .apply_blocking(sequel::blocking::Client::builder(credentials), &server)
+                    .build()
+                    .unwrap(),
+            ),
+        };
+        Bed {
+            client,
+            server,
+            runtime,
+        }
+    }
+
+    fn mount(&self, mock: Mock) {
+        self.runtime.block_on(mock.mount(&self.server));
+    }
+
+    /// Answers token requests with `token-1`, `token-2`, ... and counts them.
+    fn mount_tokens(&self) -> Arc<AtomicUsize> {
+        let issued = Arc::new(AtomicUsize::new(0));
+        let counter = issued.clone();
+        self.mount(
+            Mock::given(method("POST"))
+                .and(path("/api/oauth/token"))
+                .and(body_json(json!({
+                    "client_id": "client-1",
+                    "client_secret": "s3cret-value",
+                    "audience": "https://www.introvoke.com/api",
+                    "grant_type": "client_credentials",
+                })))
+                .respond_with(move |_: &Request| {
+                    let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+                    // Slow enough that concurrent calls all find the cache empty.
+                    ResponseTemplate::new(200)
+                        .set_body_json(json!({"access_token": format!("token-{n}"), "expires_in": 86400}))
+                        .set_delay(Duration::from_millis(50))
+                }),
+        );
+        issued
+    }
+
+    fn requests_to(&self, wanted_path: &str) -> Vec<Request> {
+        let all = self
+            .runtime
+            .block_on(self.server.received_requests())
+            .unwrap_or_default();
+        all.into_iter().filter(|r| r.url.path() == wanted_path).collect()
+    }
+
+    fn base_url(&self) -> String {
+        self.server.uri()
+    }
+}
+
+/// Settings applied to both kinds of builder alike.
+#[derive(Default, Clone)]
+struct Builder {
+    timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    base_url: Option<String>,
+}
+
+macro_rules! apply {
+    ($settings:expr, $builder:expr, $server:expr) => {{
+        let mut builder = $builder.base_url($settings.base_url.clone().unwrap_or_else(|| $server.uri()));
+        builder = builder.retry($settings.retry.clone().unwrap_or_else(|| {
+            RetryPolicy::default()
+                .initial_backoff(Duration::from_millis(10))
+                .max_backoff(Duration::from_millis(40))
+        }));
+        if let Some(timeout) = $settings.timeout {
+            builder = builder.timeout(timeout);
+        }
+        builder
+    }};
+}
+
+impl Builder {
+    fn apply_async(
+        &self,
+        builder: sequel::ClientBuilder<sequel::Client>,
+        server: &MockServer,
+    ) -> sequel::ClientBuilder<sequel::Client> {
+        apply!(self, builder, server)
+    }
+
+    fn apply_blocking(
+        &self,
+        builder: sequel::ClientBuilder<sequel::blocking::Client>,
+        server: &MockServer,
+    ) -> sequel::ClientBuilder<sequel::blocking::Client> {
+        apply!(self, builder, server)
+    }
+}
+
+fn event() -> EventId {
+    EventId::new("ev-1")
+}
+
+fn ada() -> Registration {
+    Registration::new("Ada Lovelace", "ada@example.com")
+}
+
+fn registrant_json(name: &str, email: &str, code: &str) -> serde_json::Value {
+    json!({"name": name, "email": email, "join_url": format!("https://embed.sequel.io/event/ev-1?joinCode={code}"), "metadata": {}})
+}
+
+// ---- scenarios -------------------------------------------------------------------------
+
+fn embed_url_end_to_end(kind: Kind) {
+    let bed = Bed::new(kind);
+    let tokens = bed.mount_tokens();
+    bed.mount(
+        Mock::given(method("POST"))
+            .and(path("/api/v1/event/ev-1/embedCode"))
+            .and(header("authorization", "Bearer token-1"))
+            .and(header(
+                "user-agent",
+                concat!("event-sso/", env!("CARGO_PKG_VERSION")),
+            ))
+            .and(body_json(json!({
+                "userId": "user-42",
+                "userDisplayName": "Ada Lovelace",
+                "userName": "Ada Lovelace",
+                "userEmail": "ada@example.com",
+                "eventSpecific": true,
+            })))
+            .respond_with(ResponseTemplate::new(200).set_body_json(EMBED)),
+    );
+    let viewer = Viewer::new("user-42", "Ada Lovelace")
+        .email("ada@example.com")
+        .event_specific(true);
+    let embed = call!(bed, embed_url(&event(), &viewer)).unwrap();
+    assert_eq!(embed.as_str(), EMBED);
+    // A second call reuses the cached token.
+    call!(bed, embed_url(&event(), &viewer)).unwrap();
+    assert_eq!(tokens.load(Ordering::SeqCst), 1);
+}
+
+fn one_token_for_many_concurrent_calls(kind: Kind) {
+    let bed = Bed::new(kind);
+    let tokens = bed.mount_tokens();
+    bed.mount(
+        Mock::given(method("GET"))
+            .and(path("/api/v1/event/ev-1/registrants"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!([]))
+                    .set_delay(Duration::from_millis(20)),
+            ),
+    );
+    let calls = 16;
+    let results: Vec<Result<Vec<Registrant>, Error>> = match &bed.client {
+        Client::Async(client) => bed.runtime.block_on(async {
+            let mut set = tokio::task::JoinSet::new();
+            for _ in 0..calls {
+                let client = client.clone();
+                set.spawn(async move { client.registrants(&event()).await });
+            }
+            set.join_all().await
+        }),
+        Client::Blocking(client) => std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..calls)
+                .map(|_| scope.spawn(|| client.clone().registrants(&event())))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        }),
+    };
+    assert_eq!(results.len(), calls);
+    assert!(results.iter().all(Result::is_ok));
+    assert_eq!(tokens.load(Ordering::SeqCst), 1, "exactly one token request");
+    assert_eq!(bed.requests_to("/api/v1/event/ev-1/registrants").len(), calls);
+}
+
+fn unauthorized_renews_the_token_once(kind: Kind) {
+    let bed = Bed::new(kind);
+    let tokens = bed.mount_tokens();
+    bed.mount(
+        Mock::given(method("GET"))
+            .and(path("/api/v1/event/ev-1"))
+            .and(header("authorization", "Bearer token-1"))
+            .respond_with(ResponseTemplate::new(401)),
+    );
+    bed.mount(
+        Mock::given(method("GET"))
+            .and(path("/api/v1/event/ev-1"))
+            .and(header("authorization", "Bearer token-2"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"uid": "ev-1", "name": "Launch"}))),
+    );
+    let details = call!(bed, event(&event())).unwrap();
+    assert_eq!(details.name.as_deref(), Some("Launch"));
+    assert_eq!(tokens.load(Ordering::SeqCst), 2);
+
+    // A token refused twice in a row is an error, not a loop.
+    let bed = Bed::new(kind);
+    let tokens = bed.mount_tokens();
+    bed.mount(
+        Mock::given(method("GET"))
+            .and(path("/api/v1/event/ev-1"))
+            .respond_with(ResponseTemplate::new(401)),
+    );
+    let err = call!(bed, event(&event())).unwrap_err();
+    assert_eq!(err.status(), Some(http::StatusCode::UNAUTHORIZED));
+    assert_eq!(tokens.load(Ordering::SeqCst), 2);
+    assert_eq!(bed.requests_to("/api/v1/event/ev-1").len(), 2);
+}
+
+fn bad_credentials_are_an_auth_error(kind: Kind) {
+    let bed = Bed::new(kind);
+    bed.mount(
+        Mock::given(method("POST"))
+            .and(path("/api/oauth/token"))
+            .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "access_denied"}))),
+    );
+    let err = call!(bed, registrants(&event())).unwrap_err();
+    assert!(matches!(err, Error::Auth(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "Sequel refused the client credentials: Sequel answered 401 Unauthorized: access_denied"
+    );
+    assert!(bed.requests_to("/api/v1/event/ev-1/registrants").is_empty());
+    assert!(!format!("{err:?}").contains("s3cret"));
+}
+
+fn service_unavailable_then_success_is_retried(kind: Kind) {
+    let bed = Bed::new(kind);
+    bed.mount_tokens();
+    bed.mount(
+        Mock::given(method("GET"))
+            .and(path("/api/v1/event/ev-1/registrants"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(2)
+            .with_priority(1),
+    );
+    bed.mount(
+        Mock::given(method("GET"))
+            .and(path("/api/v1/event/ev-1/registrants"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([registrant_json(
+                "Ada",
+                "ada@example.com",
+                "A1"
+            )]))),
+    );
+    let all = call!(bed, registrants(&event())).unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(bed.requests_to("/api/v1/event/ev-1/registrants").len(), 3);
+}
+
+fn creating_calls_are_not_repeated_after_a_5xx(kind: Kind) {
+    let bed = Bed::new(kind);
+    bed.mount_tokens();
+    bed.mount(
+        Mock::given(method("POST"))
+            .and(path("/api/v1/event/ev-1/registrant"))
+            .respond_with(ResponseTemplate::new(503)),
+    );
+    let err = call!(bed, register(&event(), &ada())).unwrap_err();
+    assert_eq!(err.status(), Some(http::StatusCode::SERVICE_UNAVAILABLE));
+    assert_eq!(bed.requests_to("/api/v1/event/ev-1/registrant").len(), 1);
+}
+
+fn too_many_requests_waits_as_told(kind: Kind) {
+    let bed = Bed::new(kind);
+    bed.mount_tokens();
+    bed.mount(
+        Mock::given(method("POST"))
+            .and(path("/api/v1/event/ev-1/registrant"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+            .up_to_n_times(1)
+            .with_priority(1),
+    );
+    bed.mount(
+        Mock::given(method("POST"))
+            .and(path("/api/v1/event/ev-1/registrant"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(registrant_json(
+                "Ada Lovelace",
+                "ada@example.com",
+                "A1",
+            ))),
+    );
+    let started = Instant::now();
+    let registrant = call!(bed, register(&event(), &ada())).unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        registrant.join_url.as_str(),
+        "https://embed.sequel.io/event/ev-1?joinCode=A1"
+    );
+    assert_eq!(bed.requests_to("/api/v1/event/ev-1/registrant").len(), 2);
+
+    // Asked to wait longer than the policy allows: fail at once, saying how long.
+    let bed = Bed::with(kind, |b| Builder {
+        retry: Some(RetryPolicy::default().max_retry_after(Duration::from_secs(5))),
+        ..b
+    });
+    bed.mount_tokens();
+    bed.mount(
+        Mock::given(method("GET"))
+            .and(path("/api/v1/event/ev-1"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "120")),
+    );
+    let started = Instant::now();
+    let err = call!(bed, event(&event())).unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
+}
+
+fn retries_can_be_switched_off(kind: Kind) {
+    let bed = Bed::with(kind, |b| Builder {
+        retry: Some(RetryPolicy::none()),
+        ..b
+    });
+    bed.mount_tokens();
+    bed.mount(
+        Mock::given(method("GET"))
+            .and(path("/api/v1/event/ev-1"))
+            .respond_with(ResponseTemplate::new(503)),
+    );
+    assert!(call!(bed, event(&event())).is_err());
+    assert_eq!(bed.requests_to("/api/v1/event/ev-1").len(), 1);
+}
+
+fn slow_answers_time_out(kind: Kind) {
+    let bed = Bed::with(kind, |b| Builder {
+        timeout: Some(Duration::from_millis(200)),
+        ..b
+    });
+    bed.mount_tokens();
+    bed.mount(
+        Mock::given(method("GET"))
+            .and(path("/api/v1/event/ev-1"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({}))
+                    .set_delay(Duration::from_secs(3)),
+            ),
+    );
+    let err = call!(bed, event(&event())).unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert_eq!(err.to_string(), "the request to the Sequel API timed out");
+    assert!(
+        !format!("{err:?}").contains("ev-1"),
+        "the URL is dropped from transport errors: {err:?}"
+    );
+}
+
+fn unreachable_server_is_a_connect_error(kind: Kind) {
+    // A port that was just free: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bed = Bed::with(kind, |b| Builder {
+        base_url: Some(format!("http://127.0.0.1:{port}")),
+        ..b
+    });
+    let err = call!(bed, event(&event())).unwrap_err();
+    assert!(err.is_connect(), "{err:?}");
+    assert_eq!(err.to_string(), "could not connect to the Sequel API");
+}
+
+fn malformed_bodies_are_decode_errors(kind: Kind) {
+    let bed = Bed::new(kind);
+    bed.mount_tokens();
+    bed.mount(
+        Mock::given(method("GET"))
+            .and(path("/api/v1/event/ev-1/registrants"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("<html>maintenance</html>")),
+    );
+    bed.mount(
+        Mock::given(method("GET"))
+            .and(path("/api/v1/company/co-1/events"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"uid": "a"}, {"uid": 7}]))),
+    );
+    let err = call!(bed, registrants(&event())).unwrap_err();
+    assert!(matches!(err, Error::UnexpectedBody { .. }), "{err:?}");
+    let err = call!(bed, company_events(&sequel::CompanyId::new("co-1"))).unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode { path, .. } if path == "[1].uid"),
+        "{err:?}"
+    );
+}
+
+fn oversized_bodies_are_refused(kind: Kind) {
+    let bed = Bed::new(kind);
+    bed.mount_tokens();
+    let huge = format!("[{}]", vec!["\"x\""; 300_000].join(","));
+    bed.mount(
+        Mock::given(method("PUT"))
+            .and(path("/api/v1/event/ev-1/presenter"))
+            .respond_with(ResponseTemplate::new(200).set_body_string(huge)),
+    );
+    let err = call!(bed, add_presenter(&event(), "ada@example.com")).unwrap_err();
+    assert!(matches!(err, Error::BodyTooLarge { limit: 1_048_576 }), "{err:?}");
+}
+
+fn duplicate_registration_and_register_or_get(kind: Kind) {
+    let bed = Bed::new(kind);
+    bed.mount_tokens();
+    bed.mount(
+        Mock::given(method("POST")).and(path("/api/v1/event/ev-1/registrant")).respond_with(
+            ResponseTemplate::new(400)
+                .set_body_json(json!({"hasError": true, "errorMessage": "ada@example.com is already registered for this event"})),
+        ),
+    );
+    bed.mount(
+        Mock::given(method("GET"))
+            .and(path("/api/v1/event/ev-1/registrants"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+                registrant_json("Bob", "bob@example.com", "B1"),
+                registrant_json("Ada Lovelace", "Ada@Example.com", "A1"),
+            ]))),
+    );
+    let err = call!(bed, register(&event(), &ada())).unwrap_err();
+    assert!(err.is_already_registered(), "{err:?}");
+    assert_eq!(
+        err.api_message(),
+        Some("ada@example.com is already registered for this event")
+    );
+    assert_eq!(
+        err.to_string(),
+        "Sequel answered 400 Bad Request: <email> is already registered for this event"
+    );
+
+    let existing = call!(bed, register_or_get(&event(), &ada())).unwrap();
+    assert_eq!(
+        existing.join_url.as_str(),
+        "https://embed.sequel.io/event/ev-1?joinCode=A1"
+    );
+
+    // Refused, yet not in the list: the refusal is returned, not hidden.
+    let stranger = Registration::new("Eve", "eve@example.com");
+    let err = call!(bed, register_or_get(&event(), &stranger)).unwrap_err();
+    assert!(err.is_already_registered());
+}
+
+fn register_or_get_registers_when_new(kind: Kind) {
+    let bed = Bed::new(kind);
+    bed.mount_tokens();
+    bed.mount(
+        Mock::given(method("POST"))
+            .and(path("/api/v1/event/ev-1/registrant"))
+            .and(body_json(
+                json!({"name": "Ada Lovelace", "email": "ada@example.com"}),
+            ))
+            .respond_with(ResponseTemplate::new(200).set_body_json(registrant_json(
+                "Ada Lovelace",
+                "ada@example.com",
+                "A1",
+            ))),
+    );
+    let registrant = call!(bed, register_or_get(&event(), &ada())).unwrap();
+    assert_eq!(registrant.email, "ada@example.com");
+    assert!(bed.requests_to("/api/v1/event/ev-1/registrants").is_empty());
+}
+
+fn unregister_and_roles(kind: Kind) {
+    let bed = Bed::new(kind);
+    bed.mount_tokens();
+    bed.mount(
+        Mock::given(method("DELETE"))
+            .and(path("/api/v1/event/ev-1/registrant"))
+            .and(body_json(json!({"email": "ada@example.com"})))
+            .respond_with(ResponseTemplate::new(204)),
+    );
+    bed.mount(
+        Mock::given(method("PUT"))
+            .and(path("/api/v1/event/ev-1/organizer"))
+            .and(body_json(json!({"organizer": "ada@example.com"})))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!(["ada@example.com"]))),
+    );
+    bed.mount(
+        Mock::given(method("PUT")).and(path("/api/v1/event/ev-1/presenter")).respond_with(
+            ResponseTemplate::new(400).set_body_json(
+                json!({"hasError": true, "errorMessage": "Users cannot be hosts and presenters at the same time: ada@example.com"}),
+            ),
+        ),
+    );
+    bed.mount(
+        Mock::given(method("DELETE"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+            .with_priority(10),
+    );
+    call!(bed, unregister(&event(), "ada@example.com")).unwrap();
+    assert_eq!(
+        call!(bed, add_organizer(&event(), "ada@example.com")).unwrap(),
+        ["ada@example.com"]
+    );
+    let err = call!(bed, add_presenter(&event(), "ada@example.com")).unwrap_err();
+    assert_eq!(err.status(), Some(http::StatusCode::BAD_REQUEST));
+    assert!(err.to_string().ends_with("at the same time: <email>"), "{err}");
+    assert_eq!(
+        call!(bed, remove_organizer(&event(), "a/b@example.com")).unwrap(),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        call!(bed, remove_presenter(&event(), "user-42")).unwrap(),
+        Vec::<String>::new()
+    );
+
+    // Each id travels as one segment: `a/b` arrives as `a%2Fb`.
+    let paths: Vec<String> = bed
+        .runtime
+        .block_on(bed.server.received_requests())
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "DELETE")
+        .map(|r| r.url.path().to_owned())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/api/v1/event/ev-1/registrant",
+            "/api/v1/event/ev-1/organizer/a%2Fb@example.com",
+            "/api/v1/event/ev-1/presenter/user-42",
+        ]
+    );
+}
+
+fn events_and_not_found(kind: Kind) {
+    let bed = Bed::new(kind);
+    bed.mount_tokens();
+    bed.mount(
+        Mock::given(method("GET"))
+            .and(path("/api/v1/company/co-1/events"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+                {"uid": "ev-1", "name": "Launch", "isEventLive": true, "company": {"id": "co-1", "name": "Acme"}},
+                {"uid": "ev-2"},
+            ]))),
+    );
+    bed.mount(
+        Mock::given(method("GET"))
+            .and(path("/api/v1/event/missing"))
+            .respond_with(ResponseTemplate::new(404).set_body_string("Event not found")),
+    );
+    let events = call!(bed, company_events(&sequel::CompanyId::new("co-1"))).unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].extra["company"]["name"], "Acme");
+    let err = call!(bed, event(&EventId::new("missing"))).unwrap_err();
+    assert!(err.is_not_found());
+    assert_eq!(
+        bed.requests_to("/api/v1/event/missing").len(),
+        1,
+        "a 404 is not retried"
+    );
+}
+
+fn nothing_secret_in_debug_or_errors(kind: Kind) {
+    let bed = Bed::new(kind);
+    bed.mount_tokens();
+    bed.mount(
+        Mock::given(method("POST"))
+            .and(path("/api/v1/event/ev-1/registrant"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(registrant_json(
+                "Ada Lovelace",
+                "ada@example.com",
+                "SECRETCODE",
+            ))),
+    );
+    bed.mount(
+        Mock::given(method("POST"))
+            .and(path("/api/v1/event/ev-1/embedCode"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(EMBED)),
+    );
+    let registrant = call!(bed, register(&event(), &ada())).unwrap();
+    let embed = call!(
+        bed,
+        embed_url(
+            &event(),
+            &Viewer::new("user-42", "Ada Lovelace").email("ada@example.com")
+        )
+    )
+    .unwrap();
+    let client_debug = match &bed.client {
+        Client::Async(client) => format!("{client:?}"),
+        Client::Blocking(client) => format!("{client:?}"),
+    };
+    let text = format!("{client_debug} {registrant:?} {embed:?} {:?}", ada());
+    for secret in [
+        "s3cret-value",
+        "token-1",
+        "SECRETCODE",
+        "ada@example.com",
+        "authKey",
+        "eyJ",
+    ] {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    }
+    assert!(
+        client_debug.contains("client-1"),
+        "the client id is not secret: {client_debug}"
+    );
+}
+
+macro_rules! on_both_transports {
+    ($($scenario:ident),* $(,)?) => {
+        mod async_client {
+            $(#[test] fn $scenario() { super::$scenario(super::Kind::Async) })*
+        }
+        mod blocking_client {
+            $(#[test] fn $scenario() { super::$scenario(super::Kind::Blocking) })*
+        }
+    };
+}
+
+on_both_transports!(
+    embed_url_end_to_end,
+    one_token_for_many_concurrent_calls,
+    unauthorized_renews_the_token_once,
+    bad_credentials_are_an_auth_error,
+    service_unavailable_then_success_is_retried,
+    creating_calls_are_not_repeated_after_a_5xx,
+    too_many_requests_waits_as_told,
+    retries_can_be_switched_off,
+    slow_answers_time_out,
+    unreachable_server_is_a_connect_error,
+    malformed_bodies_are_decode_errors,
+    oversized_bodies_are_refused,
+    duplicate_registration_and_register_or_get,
+    register_or_get_registers_when_new,
+    unregister_and_roles,
+    events_and_not_found,
+    nothing_secret_in_debug_or_errors,
+);
+
+#[test]
+fn both_clients_work_side_by_side() {
+    let bed = Bed::new(Kind::Async);
+    let tokens = bed.mount_tokens();
+    bed.mount(
+        Mock::given(method("GET"))
+            .and(path("/api/v1/event/ev-1/registrants"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([]))),
+    );
+    let blocking = sequel::blocking::Client::builder(Credentials::new("client-1", "s3cret-value"))
+        .base_url(bed.base_url())
+        .build()
+        .unwrap();
+    assert!(call!(bed, registrants(&event())).unwrap().is_empty());
+    assert!(blocking.registrants(&event()).unwrap().is_empty());
+    assert_eq!(
+        tokens.load(Ordering::SeqCst),
+        2,
+        "each client keeps its own token cache"
+    );
+}
