@@ -178,61 +178,13 @@ mod cache {
             }
         }
     }
-
-    #[cfg(test)]
-    mod tests {
-        use super::super::DEFAULT_TOKEN_LIFETIME;
-        use super::*;
-
-        fn grant(token: &str, lifetime: Option<u64>) -> TokenGrant {
-            TokenGrant {
-                access_token: AccessToken::new(token),
-                lifetime: lifetime.map(Duration::from_secs),
-            }
-        }
-
-        #[test]
-        fn a_token_is_fresh_until_a_minute_before_it_expires() {
-            let start = Instant::now();
-            let mut cache = TokenCache::new(DEFAULT_TOKEN_LIFETIME);
-            assert_eq!(cache.fresh(start), None);
-            cache.store(grant("a", Some(3600)), start);
-            assert_eq!(
-                cache.fresh(start + Duration::from_secs(3539)),
-                Some(AccessToken::new("a"))
-            );
-            assert_eq!(cache.fresh(start + Duration::from_secs(3540)), None);
-        }
-
-        #[test]
-        fn short_lifetimes_renew_a_tenth_early_and_missing_ones_use_the_default() {
-            let start = Instant::now();
-            let mut cache = TokenCache::new(Duration::from_secs(100));
-            cache.store(grant("short", Some(30)), start);
-            assert!(cache.fresh(start + Duration::from_secs(26)).is_some());
-            assert!(cache.fresh(start + Duration::from_secs(27)).is_none());
-            cache.store(grant("default", None), start);
-            assert!(cache.fresh(start + Duration::from_secs(89)).is_some());
-            assert!(cache.fresh(start + Duration::from_secs(90)).is_none());
-        }
-
-        #[test]
-        fn rejecting_drops_only_the_token_that_was_refused() {
-            let start = Instant::now();
-            let mut cache = TokenCache::new(DEFAULT_TOKEN_LIFETIME);
-            cache.store(grant("old", None), start);
-            cache.store(grant("new", None), start);
-            cache.reject(&AccessToken::new("old"));
-            assert_eq!(cache.fresh(start), Some(AccessToken::new("new")));
-            cache.reject(&AccessToken::new("new"));
-            assert_eq!(cache.fresh(start), None);
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(any(feature = "async", feature = "blocking"))]
+    use std::time::Instant;
 
     fn grant(token: &str, lifetime: Option<u64>) -> TokenGrant {
         TokenGrant {
@@ -289,5 +241,45 @@ mod tests {
             "AccessToken(<redacted>)"
         );
         assert!(!format!("{:?}", grant("eyJtoken", Some(5))).contains("eyJtoken"));
+    }
+
+    #[cfg(any(feature = "async", feature = "blocking"))]
+    #[test]
+    fn a_token_is_fresh_until_a_minute_before_it_expires() {
+        let start = Instant::now();
+        let mut cache = TokenCache::new(DEFAULT_TOKEN_LIFETIME);
+        assert_eq!(cache.fresh(start), None);
+        cache.store(grant("a", Some(3600)), start);
+        assert_eq!(
+            cache.fresh(start + Duration::from_secs(3539)),
+            Some(AccessToken::new("a"))
+        );
+        assert_eq!(cache.fresh(start + Duration::from_secs(3540)), None);
+    }
+
+    #[cfg(any(feature = "async", feature = "blocking"))]
+    #[test]
+    fn short_lifetimes_renew_a_tenth_early_and_missing_ones_use_the_default() {
+        let start = Instant::now();
+        let mut cache = TokenCache::new(Duration::from_secs(100));
+        cache.store(grant("short", Some(30)), start);
+        assert!(cache.fresh(start + Duration::from_secs(26)).is_some());
+        assert!(cache.fresh(start + Duration::from_secs(27)).is_none());
+        cache.store(grant("default", None), start);
+        assert!(cache.fresh(start + Duration::from_secs(89)).is_some());
+        assert!(cache.fresh(start + Duration::from_secs(90)).is_none());
+    }
+
+    #[cfg(any(feature = "async", feature = "blocking"))]
+    #[test]
+    fn rejecting_drops_only_the_token_that_was_refused() {
+        let start = Instant::now();
+        let mut cache = TokenCache::new(DEFAULT_TOKEN_LIFETIME);
+        cache.store(grant("old", None), start);
+        cache.store(grant("new", None), start);
+        cache.reject(&AccessToken::new("old"));
+        assert_eq!(cache.fresh(start), Some(AccessToken::new("new")));
+        cache.reject(&AccessToken::new("new"));
+        assert_eq!(cache.fresh(start), None);
     }
 }
