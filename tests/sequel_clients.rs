@@ -5,10 +5,13 @@
 //! with `block_on` on that runtime; the blocking client is called from the test thread, never
 //! from inside the runtime (reqwest's blocking client panics there).
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use common::clients::{Client, Kind, Settings, call, on_both_transports};
 use event_sso::sequel::{self, Credentials, Error, EventId, Registrant, Registration, RetryPolicy, Viewer};
 use serde_json::json;
 use tokio::runtime::Runtime;
@@ -18,17 +21,6 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 const EMBED: &str =
     "https://embed.sequel.io/event/ev-1?userEmail=ada%40example.com&userId=user-42&authKey=eyJ.x.y";
 
-#[derive(Clone, Copy)]
-enum Kind {
-    Async,
-    Blocking,
-}
-
-enum Client {
-    Async(sequel::Client),
-    Blocking(sequel::blocking::Client),
-}
-
 /// A mock Sequel and a client of one kind pointed at it.
 struct Bed {
     client: Client,
@@ -36,41 +28,29 @@ struct Bed {
     runtime: Arc<Runtime>,
 }
 
-/// Calls a client method the same way on either kind.
-macro_rules! call {
-    ($bed:expr, $method:ident($($arg:expr),*)) => {
-        match &$bed.client {
-            Client::Async(client) => $bed.runtime.block_on(client.$method($($arg),*)),
-            Client::Blocking(client) => client.$method($($arg),*),
-        }
-    };
-}
-
 impl Bed {
     fn new(kind: Kind) -> Bed {
-        Bed::with(kind, |builder| builder)
+        Bed::with(kind, |settings| settings)
     }
 
-    /// A bed whose client is built with `configure` applied to both kinds' builders.
-    fn with(kind: Kind, configure: impl Fn(Builder) -> Builder) -> Bed {
-        let runtime = Arc::new(Runtime::new().unwrap());
+    /// A bed whose client is built with `configure` applied. Retries wait milliseconds, not
+    /// the default tenths of seconds, unless `configure` sets a policy.
+    fn with(kind: Kind, configure: impl Fn(Settings) -> Settings) -> Bed {
+        let runtime = common::clients::runtime();
         let server = runtime.block_on(MockServer::start());
-        let settings = configure(Builder::default());
         let credentials = Credentials::new("client-1", "s3cret-value");
-        let client = match kind {
-            Kind::Async => Client::Async(
-                settings
-                    .apply_async(sequel::Client::builder(credentials), &server)
-                    .build()
-                    .unwrap(),
-            ),
-            Kind::Blocking => Client::Blocking(
-                settings
-                    .apply_blocking(sequel::blocking::Client::builder(credentials), &server)
-                    .build()
-                    .unwrap(),
-            ),
-        };
+        let client = Client::build(kind, credentials, |settings| {
+            let defaults = Settings {
+                base_url: Some(server.uri()),
+                retry: Some(
+                    RetryPolicy::default()
+                        .initial_backoff(Duration::from_millis(10))
+                        .max_backoff(Duration::from_millis(40)),
+                ),
+                ..settings
+            };
+            configure(defaults)
+        });
         Bed {
             client,
             server,
@@ -116,47 +96,6 @@ impl Bed {
 
     fn base_url(&self) -> String {
         self.server.uri()
-    }
-}
-
-/// Settings applied to both kinds of builder alike.
-#[derive(Default, Clone)]
-struct Builder {
-    timeout: Option<Duration>,
-    retry: Option<RetryPolicy>,
-    base_url: Option<String>,
-}
-
-macro_rules! apply {
-    ($settings:expr, $builder:expr, $server:expr) => {{
-        let mut builder = $builder.base_url($settings.base_url.clone().unwrap_or_else(|| $server.uri()));
-        builder = builder.retry($settings.retry.clone().unwrap_or_else(|| {
-            RetryPolicy::default()
-                .initial_backoff(Duration::from_millis(10))
-                .max_backoff(Duration::from_millis(40))
-        }));
-        if let Some(timeout) = $settings.timeout {
-            builder = builder.timeout(timeout);
-        }
-        builder
-    }};
-}
-
-impl Builder {
-    fn apply_async(
-        &self,
-        builder: sequel::ClientBuilder<sequel::Client>,
-        server: &MockServer,
-    ) -> sequel::ClientBuilder<sequel::Client> {
-        apply!(self, builder, server)
-    }
-
-    fn apply_blocking(
-        &self,
-        builder: sequel::ClientBuilder<sequel::blocking::Client>,
-        server: &MockServer,
-    ) -> sequel::ClientBuilder<sequel::blocking::Client> {
-        apply!(self, builder, server)
     }
 }
 
@@ -359,7 +298,7 @@ fn too_many_requests_waits_as_told(kind: Kind) {
     assert_eq!(bed.requests_to("/api/v1/event/ev-1/registrant").len(), 2);
 
     // Asked to wait longer than the policy allows: fail at once, saying how long.
-    let bed = Bed::with(kind, |b| Builder {
+    let bed = Bed::with(kind, |b| Settings {
         retry: Some(RetryPolicy::default().max_retry_after(Duration::from_secs(5))),
         ..b
     });
@@ -376,7 +315,7 @@ fn too_many_requests_waits_as_told(kind: Kind) {
 }
 
 fn retries_can_be_switched_off(kind: Kind) {
-    let bed = Bed::with(kind, |b| Builder {
+    let bed = Bed::with(kind, |b| Settings {
         retry: Some(RetryPolicy::none()),
         ..b
     });
@@ -391,7 +330,7 @@ fn retries_can_be_switched_off(kind: Kind) {
 }
 
 fn slow_answers_time_out(kind: Kind) {
-    let bed = Bed::with(kind, |b| Builder {
+    let bed = Bed::with(kind, |b| Settings {
         timeout: Some(Duration::from_millis(200)),
         ..b
     });
@@ -421,7 +360,7 @@ fn unreachable_server_is_a_connect_error(kind: Kind) {
         .local_addr()
         .unwrap()
         .port();
-    let bed = Bed::with(kind, |b| Builder {
+    let bed = Bed::with(kind, |b| Settings {
         base_url: Some(format!("http://127.0.0.1:{port}")),
         ..b
     });
@@ -642,10 +581,7 @@ fn nothing_secret_in_debug_or_errors(kind: Kind) {
         )
     )
     .unwrap();
-    let client_debug = match &bed.client {
-        Client::Async(client) => format!("{client:?}"),
-        Client::Blocking(client) => format!("{client:?}"),
-    };
+    let client_debug = bed.client.debug();
     let text = format!("{client_debug} {registrant:?} {embed:?} {:?}", ada());
     for secret in [
         "s3cret-value",
@@ -661,17 +597,6 @@ fn nothing_secret_in_debug_or_errors(kind: Kind) {
         client_debug.contains("client-1"),
         "the client id is not secret: {client_debug}"
     );
-}
-
-macro_rules! on_both_transports {
-    ($($scenario:ident),* $(,)?) => {
-        mod async_client {
-            $(#[test] fn $scenario() { super::$scenario(super::Kind::Async) })*
-        }
-        mod blocking_client {
-            $(#[test] fn $scenario() { super::$scenario(super::Kind::Blocking) })*
-        }
-    };
 }
 
 on_both_transports!(

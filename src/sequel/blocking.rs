@@ -5,10 +5,11 @@
 //! not from inside an async runtime (use [`sequel::Client`](super::Client) there).
 
 use std::io::Read;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
 use std::time::Instant;
 
 use super::auth::{AccessToken, Credentials, TokenCache};
+use super::bulk::{BulkOptions, BulkReport, Tally};
 use super::error::{Error, TransportKind};
 use super::models::{CompanyId, EmbedUrl, Event, EventId, Registrant, Registration, Viewer};
 use super::request::Call;
@@ -129,6 +130,48 @@ impl Client {
         self.execute(self.inner.config.api.remove_organizer(event, user)?)
     }
 
+    /// See [`sequel::Client::register_all`](super::Client::register_all). The registrations
+    /// run on [`BulkOptions::concurrency`] worker threads; the progress callback runs on the
+    /// calling thread.
+    pub fn register_all<I>(&self, event: &EventId, registrations: I, options: BulkOptions<'_>) -> BulkReport
+    where
+        I: IntoIterator<Item = Registration>,
+        I::IntoIter: Send,
+    {
+        let inputs = registrations.into_iter();
+        let total = match inputs.size_hint() {
+            (lower, Some(upper)) if lower == upper => Some(lower),
+            _ => None,
+        };
+        let mut tally = Tally::new(total, options.progress);
+        let inputs = Mutex::new(inputs.enumerate());
+        let (results, completed) = mpsc::channel();
+        std::thread::scope(|scope| {
+            for _ in 0..options.concurrency {
+                let results = results.clone();
+                let inputs = &inputs;
+                scope.spawn(move || {
+                    // The lock is released before registering: `next()` runs alone, calls overlap.
+                    while let Some((index, registration)) = lock(inputs).next() {
+                        let result = self.register(event, &registration);
+                        if results.send((index, registration, result)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(results);
+            for (index, registration, result) in completed {
+                tally.record(index, registration, result);
+            }
+        });
+        let registrants = match tally.needs_registrants() {
+            true => self.registrants(event).unwrap_or_default(),
+            false => Vec::new(),
+        };
+        tally.finish(registrants)
+    }
+
     fn execute<T>(&self, call: Call<T>) -> Result<T, Error> {
         let mut attempts = Attempts::new(&self.inner.config, &call);
         loop {
@@ -160,10 +203,8 @@ impl Client {
         Ok(cache.store(grant, Instant::now()))
     }
 
-    /// The cache stays consistent even if a thread panicked holding it: every change is one
-    /// assignment.
     fn tokens(&self) -> MutexGuard<'_, TokenCache> {
-        self.inner.tokens.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.inner.tokens)
     }
 
     fn send<T>(&self, call: &Call<T>, token: Option<&AccessToken>) -> Result<http::Response<Vec<u8>>, Error> {
@@ -202,4 +243,10 @@ fn read_error(error: std::io::Error) -> Error {
             source: "reading the response failed".into(),
         },
     }
+}
+
+/// What a lock guards here stays consistent even if a thread panicked holding it: every
+/// change is one assignment or one `next()`.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

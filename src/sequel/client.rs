@@ -1,9 +1,13 @@
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Instant;
 
 use tokio::sync::Mutex;
 
 use super::auth::{AccessToken, Credentials, TokenCache};
+use super::bulk::{BulkOptions, BulkReport, Tally};
 use super::error::Error;
 use super::models::{CompanyId, EmbedUrl, Event, EventId, Registrant, Registration, Viewer};
 use super::request::Call;
@@ -141,6 +145,59 @@ impl Client {
     pub async fn remove_organizer(&self, event: &EventId, user: &str) -> Result<Vec<String>, Error> {
         self.execute(self.inner.config.api.remove_organizer(event, user)?)
             .await
+    }
+
+    /// Registers everyone in `registrations` with at most
+    /// [`BulkOptions::concurrency`] in flight, each retried per the client's policy, and
+    /// reports every one of them, in input order: registered, already registered (with the
+    /// existing join URL, looked up once at the end), or failed (with the registration and the
+    /// error). The registrations run concurrently on the calling task; nothing is spawned.
+    pub async fn register_all(
+        &self,
+        event: &EventId,
+        registrations: impl IntoIterator<Item = Registration>,
+        options: BulkOptions<'_>,
+    ) -> BulkReport {
+        type Running<'f> =
+            Pin<Box<dyn Future<Output = (usize, Registration, Result<Registrant, Error>)> + Send + 'f>>;
+        let inputs = registrations.into_iter();
+        let total = match inputs.size_hint() {
+            (lower, Some(upper)) if lower == upper => Some(lower),
+            _ => None,
+        };
+        let mut tally = Tally::new(total, options.progress);
+        let mut inputs = inputs.enumerate();
+        let mut running: Vec<Running<'_>> = Vec::with_capacity(options.concurrency);
+        loop {
+            while running.len() < options.concurrency {
+                let Some((index, registration)) = inputs.next() else {
+                    break;
+                };
+                running.push(Box::pin(async move {
+                    let result = self.register(event, &registration).await;
+                    (index, registration, result)
+                }));
+            }
+            if running.is_empty() {
+                break;
+            }
+            let (slot, (index, registration, result)) = poll_fn(|cx| {
+                for (slot, call) in running.iter_mut().enumerate() {
+                    if let Poll::Ready(done) = call.as_mut().poll(cx) {
+                        return Poll::Ready((slot, done));
+                    }
+                }
+                Poll::Pending
+            })
+            .await;
+            drop(running.swap_remove(slot));
+            tally.record(index, registration, result);
+        }
+        let registrants = match tally.needs_registrants() {
+            true => self.registrants(event).await.unwrap_or_default(),
+            false => Vec::new(),
+        };
+        tally.finish(registrants)
     }
 
     async fn execute<T>(&self, call: Call<T>) -> Result<T, Error> {

@@ -31,6 +31,7 @@
 //! ```
 
 mod auth;
+mod bulk;
 mod error;
 mod models;
 pub mod request;
@@ -46,7 +47,12 @@ mod client;
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
 
+#[cfg(feature = "fake")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
+pub mod fake;
+
 pub use auth::{AccessToken, Credentials, DEFAULT_AUDIENCE, DEFAULT_TOKEN_LIFETIME, TokenGrant};
+pub use bulk::{BulkOptions, BulkOutcome, BulkReport, DEFAULT_CONCURRENCY, Progress};
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use client::Client;

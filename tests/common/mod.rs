@@ -1,6 +1,9 @@
 //! Fixtures and helpers shared by the test files; each file uses some of them.
 #![allow(dead_code)]
 
+#[cfg(all(feature = "async", feature = "blocking"))]
+pub mod clients;
+
 use event_sso::frameable::{Claims, ClaimsBuilder, Role, SigningKey, VerifyingKey};
 use time::OffsetDateTime;
 

@@ -1,0 +1,330 @@
+//! An in-process fake of Sequel's API, for your test suite as much as ours (feature `fake`).
+//!
+//! [`FakeSequel::start`] serves on `127.0.0.1` at a random port, on its own thread and runtime,
+//! so async tests, blocking tests and plain `fn main` programs can all use it. It behaves like
+//! Sequel where Sequel's behaviour is known:
+//!
+//! - access tokens are issued only for the fake's own [`credentials`](FakeSequel::credentials)
+//!   and refused once they expire ([`set_token_lifetime`](FakeSequel::set_token_lifetime),
+//!   [`expire_tokens`](FakeSequel::expire_tokens));
+//! - each e-mail registers once per event; a second time gets the error the client reports as
+//!   [`is_already_registered`](super::Error::is_already_registered);
+//! - embed and join URLs carry a signed token, which [`decode_token`](FakeSequel::decode_token)
+//!   checks;
+//! - nobody is both a presenter and an organizer;
+//! - unknown events answer `404`.
+//!
+//! Faults can be injected ([`fail_next`](FakeSequel::fail_next),
+//! [`rate_limit_next`](FakeSequel::rate_limit_next), [`drop_next`](FakeSequel::drop_next),
+//! [`set_latency`](FakeSequel::set_latency)), and every request is logged
+//! ([`requests`](FakeSequel::requests)).
+//!
+//! ```
+//! # #[cfg(feature = "blocking")] {
+//! use event_sso::sequel::fake::FakeSequel;
+//! use event_sso::sequel::{blocking::Client, Registration};
+//!
+//! let fake = FakeSequel::start()?;
+//! let event = fake.add_event("Launch party");
+//! let client = Client::builder(fake.credentials()).base_url(fake.base_url()).build()?;
+//!
+//! let ada = Registration::new("Ada Lovelace", "ada@example.com");
+//! let registrant = client.register(&event, &ada)?;
+//! assert!(fake.decode_token(registrant.join_url.as_str()).is_some());
+//! assert!(client.register(&event, &ada).unwrap_err().is_already_registered());
+//!
+//! fake.fail_next(1, http::StatusCode::SERVICE_UNAVAILABLE);
+//! assert_eq!(client.registrants(&event)?.len(), 1); // retried after the 503
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod state;
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+use self::state::{Reply, State};
+use super::{CompanyId, Credentials, EventId};
+
+/// A fake Sequel API running on a loopback port until dropped.
+#[derive(Debug)]
+pub struct FakeSequel {
+    shared: Arc<Shared>,
+    base_url: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// One request the fake received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoggedRequest {
+    /// The HTTP method.
+    pub method: Method,
+    /// The path as sent, still percent-encoded (`/api/v1/event/a%2Fb`).
+    pub path: String,
+    /// The status answered, or `None` when the connection was dropped on purpose.
+    pub status: Option<StatusCode>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    faults: Mutex<Faults>,
+    log: Mutex<Vec<LoggedRequest>>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").finish_non_exhaustive()
+    }
+}
+
+#[derive(Default)]
+struct Faults {
+    latency: Duration,
+    pending: VecDeque<Fault>,
+}
+
+#[derive(Clone, Copy)]
+enum Fault {
+    Status(StatusCode),
+    RateLimit(Duration),
+    Drop,
+}
+
+/// A poisoned lock only means a test panicked elsewhere; the data is still whole.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl FakeSequel {
+    /// Starts the fake on `127.0.0.1` at a port the system picks.
+    pub fn start() -> std::io::Result<FakeSequel> {
+        let listener = std::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+        listener.set_nonblocking(true)?;
+        let base_url = format!("http://{}", listener.local_addr()?);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::new()),
+            faults: Mutex::new(Faults::default()),
+            log: Mutex::new(Vec::new()),
+        });
+        let (shutdown, stop) = oneshot::channel();
+        let served = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("fake-sequel".to_owned())
+            .spawn(move || runtime.block_on(serve(listener, served, stop)))?;
+        Ok(FakeSequel {
+            shared,
+            base_url,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
+    }
+
+    /// The base URL to give the client's builder (`http://127.0.0.1:<port>`).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The only credentials the fake accepts.
+    pub fn credentials(&self) -> Credentials {
+        let state = lock(&self.shared.state);
+        Credentials::new(state.client_id.clone(), state.client_secret.clone())
+    }
+
+    /// The company that [`add_event`](Self::add_event) creates events in.
+    pub fn company_id(&self) -> CompanyId {
+        CompanyId::new(lock(&self.shared.state).company_id.clone())
+    }
+
+    /// Creates an event in the fake's company and returns its id.
+    pub fn add_event(&self, name: &str) -> EventId {
+        let mut state = lock(&self.shared.state);
+        let company = state.company_id.clone();
+        EventId::new(state.add_event(name, &company))
+    }
+
+    /// Creates an event in another company.
+    pub fn add_event_in(&self, company: &CompanyId, name: &str) -> EventId {
+        EventId::new(lock(&self.shared.state).add_event(name, company.as_str()))
+    }
+
+    /// How long access tokens issued from now on live (1 h unless set).
+    pub fn set_token_lifetime(&self, lifetime: Duration) {
+        lock(&self.shared.state).token_lifetime = lifetime;
+    }
+
+    /// Makes every access token issued so far invalid, as if it had expired: the next call
+    /// gets a `401`.
+    pub fn expire_tokens(&self) {
+        lock(&self.shared.state).expire_tokens();
+    }
+
+    /// Answers the next `count` requests with `status` and an error envelope.
+    pub fn fail_next(&self, count: usize, status: StatusCode) {
+        self.inject(count, Fault::Status(status));
+    }
+
+    /// Answers the next `count` requests with `429 Too Many Requests` and
+    /// `Retry-After: <seconds>`.
+    pub fn rate_limit_next(&self, count: usize, retry_after: Duration) {
+        self.inject(count, Fault::RateLimit(retry_after));
+    }
+
+    /// Closes the connection of the next `count` requests without answering.
+    pub fn drop_next(&self, count: usize) {
+        self.inject(count, Fault::Drop);
+    }
+
+    /// Delays every answer by `latency` (zero unless set).
+    pub fn set_latency(&self, latency: Duration) {
+        lock(&self.shared.faults).latency = latency;
+    }
+
+    /// Every request received so far, oldest first.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        lock(&self.shared.log).clone()
+    }
+
+    /// How many requests went to `path` (as sent, percent-encoded), for example
+    /// `/api/oauth/token`.
+    pub fn count_requests(&self, path: &str) -> usize {
+        lock(&self.shared.log).iter().filter(|r| r.path == path).count()
+    }
+
+    /// The claims of a token this fake signed, given the token or a URL carrying it as
+    /// `authKey`; `None` if the signature does not hold or it has expired.
+    pub fn decode_token(&self, token_or_url: &str) -> Option<Value> {
+        let token = match url::Url::parse(token_or_url) {
+            Ok(url) => url.query_pairs().find(|(k, _)| k == "authKey")?.1.into_owned(),
+            Err(_) => token_or_url.to_owned(),
+        };
+        lock(&self.shared.state).verify(&token)
+    }
+
+    fn inject(&self, count: usize, fault: Fault) {
+        lock(&self.shared.faults)
+            .pending
+            .extend(std::iter::repeat_n(fault, count));
+    }
+}
+
+impl Drop for FakeSequel {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn serve(listener: std::net::TcpListener, shared: Arc<Shared>, mut stop: oneshot::Receiver<()>) {
+    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = &mut stop => return,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |request| answer(shared.clone(), request));
+                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                });
+            }
+        }
+    }
+}
+
+/// Returned by the service to make hyper close the connection without an answer.
+#[derive(Debug)]
+struct DroppedOnPurpose;
+
+impl std::fmt::Display for DroppedOnPurpose {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+
+impl std::error::Error for DroppedOnPurpose {}
+
+async fn answer(
+    shared: Arc<Shared>,
+    request: http::Request<Incoming>,
+) -> Result<http::Response<Full<Bytes>>, DroppedOnPurpose> {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let authorization = request
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = match request.into_body().collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => Bytes::new(),
+    };
+    let (latency, fault) = {
+        let mut faults = lock(&shared.faults);
+        (faults.latency, faults.pending.pop_front())
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let log = |status| {
+        lock(&shared.log).push(LoggedRequest {
+            method: method.clone(),
+            path: path.clone(),
+            status,
+        })
+    };
+
+    let (reply, retry_after) = match fault {
+        Some(Fault::Drop) => {
+            log(None);
+            return Err(DroppedOnPurpose);
+        }
+        Some(Fault::Status(status)) => (Reply::error(status, "Injected failure"), None),
+        Some(Fault::RateLimit(wait)) => (
+            Reply::error(StatusCode::TOO_MANY_REQUESTS, "Too many requests"),
+            Some(wait),
+        ),
+        None => {
+            let reply =
+                lock(&shared.state).handle(&method, &path, authorization.as_deref(), &body, Instant::now());
+            (reply, None)
+        }
+    };
+    log(Some(reply.status));
+
+    let mut response = http::Response::new(Full::new(Bytes::from(reply.body)));
+    *response.status_mut() = reply.status;
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static(reply.content_type),
+    );
+    if let Some(wait) = retry_after {
+        headers.insert(http::header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+    }
+    Ok(response)
+}

@@ -1,0 +1,451 @@
+//! The fake Sequel, through both clients: its semantics, its faults, its request log, and bulk
+//! registration against it.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::clients::{Client, Kind, Settings, call, on_both_transports};
+use event_sso::sequel::fake::FakeSequel;
+use event_sso::sequel::{
+    BulkOptions, BulkOutcome, Credentials, Error, EventId, Progress, Registration, RetryPolicy, Viewer,
+};
+use http::{Method, StatusCode};
+use tokio::runtime::Runtime;
+
+/// A fake Sequel and a client of one kind pointed at it, with quick retries.
+struct Bed {
+    fake: FakeSequel,
+    client: Client,
+    runtime: Arc<Runtime>,
+}
+
+impl Bed {
+    fn new(kind: Kind) -> Bed {
+        Bed::with(kind, |settings| settings)
+    }
+
+    fn with(kind: Kind, configure: impl Fn(Settings) -> Settings) -> Bed {
+        let fake = FakeSequel::start().unwrap();
+        let client = Client::build(kind, fake.credentials(), |settings| {
+            configure(Settings {
+                base_url: Some(fake.base_url().to_owned()),
+                retry: Some(RetryPolicy::default().initial_backoff(Duration::from_millis(5))),
+                ..settings
+            })
+        });
+        Bed {
+            fake,
+            client,
+            runtime: common::clients::runtime(),
+        }
+    }
+}
+
+fn person(i: usize) -> Registration {
+    Registration::new(format!("Person {i}"), format!("person{i}@example.com"))
+}
+
+fn embed_and_register_with_signed_urls(kind: Kind) {
+    let bed = Bed::new(kind);
+    let event = bed.fake.add_event("Launch");
+    let viewer = Viewer::new("user-42", "Ada Lovelace")
+        .email("ada@example.com")
+        .event_specific(true);
+    let embed = call!(bed, embed_url(&event, &viewer)).unwrap();
+    assert!(
+        embed
+            .as_str()
+            .starts_with(&format!("https://embed.sequel.io/event/{event}?")),
+        "{}",
+        embed.as_str()
+    );
+    let claims = bed
+        .fake
+        .decode_token(embed.as_str())
+        .expect("a token the fake signed");
+    assert_eq!(
+        (claims["sub"].as_str(), claims["eventId"].as_str()),
+        (Some("user-42"), Some(event.as_str()))
+    );
+    assert_eq!(claims["eventSpecific"], true);
+    assert_eq!(claims["name"], "Ada Lovelace");
+
+    let registrant = call!(
+        bed,
+        register(&event, &Registration::new("Ada", "ada@example.com"))
+    )
+    .unwrap();
+    assert!(bed.fake.decode_token(registrant.join_url.as_str()).is_some());
+    assert!(
+        registrant
+            .join_url
+            .query_pairs()
+            .any(|(k, v)| k == "joinCode" && v.len() == 12)
+    );
+    assert_eq!(
+        bed.fake.decode_token("eyJhbGciOiJIUzI1NiJ9.e30.AAAA"),
+        None,
+        "forged tokens do not decode"
+    );
+}
+
+fn one_registration_per_email(kind: Kind) {
+    let bed = Bed::new(kind);
+    let event = bed.fake.add_event("Launch");
+    let first = call!(
+        bed,
+        register(&event, &Registration::new("Ada", "ada@example.com"))
+    )
+    .unwrap();
+    let err = call!(
+        bed,
+        register(&event, &Registration::new("Ada L.", "ADA@example.com"))
+    )
+    .unwrap_err();
+    assert!(err.is_already_registered(), "{err:?}");
+    let again = call!(
+        bed,
+        register_or_get(&event, &Registration::new("Ada", "Ada@Example.com"))
+    )
+    .unwrap();
+    assert_eq!(again.join_url, first.join_url);
+    // Another event is another list.
+    let other = bed.fake.add_event("Other");
+    call!(
+        bed,
+        register(&other, &Registration::new("Ada", "ada@example.com"))
+    )
+    .unwrap();
+
+    call!(bed, unregister(&event, "ada@example.com")).unwrap();
+    assert!(call!(bed, registrants(&event)).unwrap().is_empty());
+    assert!(
+        call!(bed, unregister(&event, "ada@example.com"))
+            .unwrap_err()
+            .is_not_found()
+    );
+    call!(
+        bed,
+        register(&event, &Registration::new("Ada", "ada@example.com"))
+    )
+    .unwrap();
+}
+
+fn presenters_and_organizers_exclude_each_other(kind: Kind) {
+    let bed = Bed::new(kind);
+    let event = bed.fake.add_event("Launch");
+    assert_eq!(
+        call!(bed, add_presenter(&event, "ada@example.com")).unwrap(),
+        ["ada@example.com"]
+    );
+    assert_eq!(
+        call!(bed, add_presenter(&event, "ada@example.com")).unwrap(),
+        ["ada@example.com"],
+        "adding twice is harmless"
+    );
+    let err = call!(bed, add_organizer(&event, "ada@example.com")).unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
+    assert_eq!(
+        err.api_message(),
+        Some("Users cannot be hosts and presenters at the same time: ada@example.com")
+    );
+    assert_eq!(
+        call!(bed, add_organizer(&event, "a/b@example.com")).unwrap(),
+        ["a/b@example.com"]
+    );
+    assert!(
+        call!(bed, remove_presenter(&event, "ada@example.com"))
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        call!(bed, remove_organizer(&event, "a/b@example.com"))
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        bed.fake
+            .requests()
+            .iter()
+            .any(|r| r.path.ends_with("/organizer/a%2Fb@example.com"))
+    );
+
+    let details = call!(bed, event(&event)).unwrap();
+    assert_eq!(details.name.as_deref(), Some("Launch"));
+    let events = call!(bed, company_events(&bed.fake.company_id())).unwrap();
+    assert_eq!(events.len(), 1);
+    assert!(
+        call!(bed, event(&EventId::new("no-such-event")))
+            .unwrap_err()
+            .is_not_found()
+    );
+}
+
+fn tokens_only_for_the_right_credentials(kind: Kind) {
+    let mut bed = Bed::new(kind);
+    let event = bed.fake.add_event("Launch");
+    let base_url = bed.fake.base_url().to_owned();
+    bed.client = Client::build(kind, Credentials::new("intruder", "guess"), |s| Settings {
+        base_url: Some(base_url.clone()),
+        ..s
+    });
+    let err = call!(bed, registrants(&event)).unwrap_err();
+    assert!(matches!(err, Error::Auth(_)), "{err:?}");
+    assert_eq!(
+        bed.fake
+            .count_requests(&format!("/api/v1/event/{event}/registrants")),
+        0
+    );
+}
+
+fn expired_tokens_are_refused_and_renewed(kind: Kind) {
+    let bed = Bed::new(kind);
+    let event = bed.fake.add_event("Launch");
+    call!(bed, registrants(&event)).unwrap();
+    bed.fake.expire_tokens();
+    call!(bed, registrants(&event)).unwrap();
+    let statuses: Vec<Option<StatusCode>> = bed.fake.requests().iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            Some(StatusCode::OK),
+            Some(StatusCode::OK),
+            Some(StatusCode::UNAUTHORIZED),
+            Some(StatusCode::OK),
+            Some(StatusCode::OK)
+        ],
+        "token, call, refused call, new token, call"
+    );
+    assert_eq!(bed.fake.count_requests("/api/oauth/token"), 2);
+
+    // The client renews a short-lived token before it runs out, from the `expires_in` it got.
+    bed.fake.set_token_lifetime(Duration::from_secs(1));
+    bed.fake.expire_tokens();
+    call!(bed, registrants(&event)).unwrap();
+    std::thread::sleep(Duration::from_millis(1100));
+    call!(bed, registrants(&event)).unwrap();
+    assert_eq!(bed.fake.count_requests("/api/oauth/token"), 4);
+}
+
+fn injected_failures_are_retried_or_reported(kind: Kind) {
+    let bed = Bed::new(kind);
+    let event = bed.fake.add_event("Launch");
+    call!(bed, registrants(&event)).unwrap();
+
+    bed.fake.fail_next(2, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        call!(bed, registrants(&event)).unwrap().is_empty(),
+        "two 503s, then an answer"
+    );
+
+    bed.fake.fail_next(1, StatusCode::BAD_GATEWAY);
+    let err = call!(bed, register(&event, &person(1))).unwrap_err();
+    assert_eq!(
+        err.status(),
+        Some(StatusCode::BAD_GATEWAY),
+        "a register is not repeated after a 5xx"
+    );
+
+    bed.fake.rate_limit_next(1, Duration::from_secs(1));
+    let started = Instant::now();
+    call!(bed, register(&event, &person(2))).unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(1));
+
+    bed.fake.drop_next(1);
+    let err = call!(bed, event(&event)).unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert_eq!(
+        bed.fake.requests().last().map(|r| r.status),
+        Some(None),
+        "the log records the drop"
+    );
+
+    let paths: Vec<(Method, String)> = bed
+        .fake
+        .requests()
+        .into_iter()
+        .map(|r| (r.method, r.path))
+        .collect();
+    assert_eq!(
+        paths.iter().filter(|(m, _)| m == Method::POST).count(),
+        4,
+        "token, failed register, 429, register"
+    );
+}
+
+fn latency_is_added(kind: Kind) {
+    let bed = Bed::with(kind, |s| Settings {
+        timeout: Some(Duration::from_millis(300)),
+        ..s
+    });
+    let event = bed.fake.add_event("Launch");
+    call!(bed, registrants(&event)).unwrap();
+    bed.fake.set_latency(Duration::from_millis(150));
+    let started = Instant::now();
+    call!(bed, registrants(&event)).unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    bed.fake.set_latency(Duration::from_secs(2));
+    assert!(call!(bed, registrants(&event)).unwrap_err().is_timeout());
+}
+
+fn register_all_accounts_for_everyone_in_order(kind: Kind) {
+    let bed = Bed::new(kind);
+    let event = bed.fake.add_event("Launch");
+    // Two are already registered, one is given twice, one is invalid.
+    call!(bed, register(&event, &person(3))).unwrap();
+    call!(
+        bed,
+        register(&event, &Registration::new("Early", "PERSON7@example.com"))
+    )
+    .unwrap();
+    let mut inputs: Vec<Registration> = (0..40).map(person).collect();
+    inputs.insert(10, person(5));
+    inputs.insert(20, Registration::new("No e-mail", " "));
+
+    let seen = Arc::new(Mutex::new(Vec::<Progress>::new()));
+    let sink = seen.clone();
+    let options = BulkOptions::new()
+        .concurrency(4)
+        .on_progress(move |p| sink.lock().unwrap().push(*p));
+    let report = call!(bed, register_all(&event, inputs.clone(), options));
+
+    assert_eq!(report.len(), inputs.len());
+    assert_eq!(
+        (report.registered(), report.already_registered(), report.failed()),
+        (38, 3, 1)
+    );
+    assert_eq!(
+        report.registered() + report.already_registered() + report.failed(),
+        inputs.len()
+    );
+    for (outcome, input) in report.outcomes().iter().zip(&inputs) {
+        match outcome {
+            BulkOutcome::Registered(r) | BulkOutcome::AlreadyRegistered(r) => {
+                assert!(
+                    r.email.eq_ignore_ascii_case(&input.email),
+                    "{} vs {}",
+                    r.email,
+                    input.email
+                );
+                assert!(bed.fake.decode_token(r.join_url.as_str()).is_some());
+            }
+            BulkOutcome::Failed { registration, error } => {
+                assert_eq!(
+                    registration, input,
+                    "the failed registration is handed back whole"
+                );
+                assert!(matches!(error, Error::InvalidInput { .. }), "{error:?}");
+            }
+            _ => unreachable!("no other outcome exists yet"),
+        }
+    }
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), inputs.len());
+    assert_eq!(seen.last().map(|p| (p.total, p.done)), Some((Some(42), 42)));
+    // The registrants list is read once, at the end, for the three duplicates.
+    assert_eq!(
+        bed.fake
+            .count_requests(&format!("/api/v1/event/{event}/registrants")),
+        1
+    );
+    assert_eq!(call!(bed, registrants(&event)).unwrap().len(), 40, "40 distinct people, person 7 in other case");
+}
+
+fn register_all_with_nothing_to_do(kind: Kind) {
+    let bed = Bed::new(kind);
+    let event = bed.fake.add_event("Launch");
+    let report = call!(bed, register_all(&event, Vec::new(), BulkOptions::new()));
+    assert!(report.is_empty());
+    assert!(bed.fake.requests().is_empty(), "no token is fetched for nothing");
+}
+
+fn register_all_survives_faults(kind: Kind) {
+    let bed = Bed::new(kind);
+    let event = bed.fake.add_event("Launch");
+    call!(bed, registrants(&event)).unwrap();
+    // Two 429s cannot exhaust one registration's two retries, wherever they land.
+    bed.fake.rate_limit_next(2, Duration::from_secs(0));
+    bed.fake.fail_next(1, StatusCode::INTERNAL_SERVER_ERROR);
+    let report = call!(
+        bed,
+        register_all(&event, (0..20).map(person), BulkOptions::new().concurrency(8))
+    );
+    assert_eq!(report.len(), 20);
+    assert_eq!(report.registered() + report.failed(), 20);
+    assert_eq!(
+        report.failed(),
+        1,
+        "the 500 fails one registration; the 429s are retried"
+    );
+}
+
+on_both_transports!(
+    embed_and_register_with_signed_urls,
+    one_registration_per_email,
+    presenters_and_organizers_exclude_each_other,
+    tokens_only_for_the_right_credentials,
+    expired_tokens_are_refused_and_renewed,
+    injected_failures_are_retried_or_reported,
+    latency_is_added,
+    register_all_accounts_for_everyone_in_order,
+    register_all_with_nothing_to_do,
+    register_all_survives_faults,
+);
+
+#[test]
+fn register_all_streams_from_an_unsized_iterator() {
+    let fake = FakeSequel::start().unwrap();
+    let event = fake.add_event("Launch");
+    let client = event_sso::sequel::blocking::Client::builder(fake.credentials())
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    let mut last = Progress::default();
+    let inputs = (0..30).filter(|i| i % 3 != 0).map(person);
+    let report = client.register_all(&event, inputs, BulkOptions::new().on_progress(|p| last = *p));
+    assert_eq!((report.len(), last.total, last.done), (20, None, 20));
+}
+
+#[test]
+fn the_fake_refuses_expired_and_unknown_tokens() {
+    let fake = FakeSequel::start().unwrap();
+    let event = fake.add_event("Launch");
+    fake.set_token_lifetime(Duration::from_secs(1));
+    let http = reqwest::blocking::Client::new();
+    // The token request exactly as the clients render it, sent raw.
+    let api = event_sso::sequel::request::Api::new(fake.base_url()).unwrap();
+    let token_request = api.token(&fake.credentials()).unwrap().to_request(None).unwrap();
+    let response = http
+        .execute(reqwest::blocking::Request::try_from(token_request).unwrap())
+        .unwrap();
+    let grant: serde_json::Value = serde_json::from_slice(&response.bytes().unwrap()).unwrap();
+    assert_eq!(grant["expires_in"], 1);
+    let token = grant["access_token"].as_str().unwrap();
+    let get = |token: &str| {
+        http.get(format!("{}/api/v1/event/{event}", fake.base_url()))
+            .bearer_auth(token)
+            .send()
+            .unwrap()
+            .status()
+    };
+    assert_eq!(get(token), StatusCode::OK);
+    assert_eq!(get("made-up"), StatusCode::UNAUTHORIZED);
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_eq!(get(token), StatusCode::UNAUTHORIZED);
+}
+
+#[test]
+fn fakes_are_independent_and_stop_when_dropped() {
+    let first = FakeSequel::start().unwrap();
+    let second = FakeSequel::start().unwrap();
+    assert_ne!(first.base_url(), second.base_url());
+    assert_ne!(first.credentials().client_id(), second.credentials().client_id());
+    let address = first.base_url().trim_start_matches("http://").to_owned();
+    drop(first);
+    assert!(
+        std::net::TcpStream::connect(&address).is_err(),
+        "nothing listens after drop"
+    );
+}
