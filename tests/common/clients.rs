@@ -1,6 +1,8 @@
 //! Running one scenario on both transports: the async client driven by `block_on` on a
 //! runtime of the test's own, the blocking client called from the test thread (never from
 //! inside a runtime, where reqwest's blocking client panics).
+// Every test binary compiles `common`; only some of them use these.
+#![allow(dead_code, unused_macros, unused_imports)]
 
 use std::sync::Arc;
 
