@@ -350,7 +350,11 @@ fn register_all_accounts_for_everyone_in_order(kind: Kind) {
             .count_requests(&format!("/api/v1/event/{event}/registrants")),
         1
     );
-    assert_eq!(call!(bed, registrants(&event)).unwrap().len(), 40, "40 distinct people, person 7 in other case");
+    assert_eq!(
+        call!(bed, registrants(&event)).unwrap().len(),
+        40,
+        "40 distinct people, person 7 in other case"
+    );
 }
 
 fn register_all_with_nothing_to_do(kind: Kind) {
