@@ -9,10 +9,13 @@
 //!
 //! and the same for verifying. The target is `event-sso sign` at 90 % or more of OpenSSL.
 
+mod common;
+
 use std::hint::black_box;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::{Contender, print_group, run_rounds};
 use event_sso::frameable::{Claims, Role, SigningKey, VerifyingKey};
 
 const ROUNDS: usize = 7;
@@ -21,41 +24,6 @@ const TARGET_VS_OPENSSL: f64 = 0.90;
 
 const PKCS1: &str = include_str!("../tests/fixtures/rsa2048_pkcs1.pem");
 const PUBLIC: &str = include_str!("../tests/fixtures/rsa2048_public.pem");
-
-struct Contender<'a> {
-    name: &'static str,
-    run: Box<dyn FnMut() + 'a>,
-    rates: Vec<f64>,
-}
-
-impl<'a> Contender<'a> {
-    fn new(name: &'static str, run: impl FnMut() + 'a) -> Self {
-        Contender {
-            name,
-            run: Box::new(run),
-            rates: Vec::new(),
-        }
-    }
-
-    /// Runs for about `ROUND_TIME` and records operations per second.
-    fn round(&mut self) {
-        let start = Instant::now();
-        let mut ops = 0u64;
-        while start.elapsed() < ROUND_TIME {
-            for _ in 0..16 {
-                (self.run)();
-            }
-            ops += 16;
-        }
-        self.rates.push(ops as f64 / start.elapsed().as_secs_f64());
-    }
-
-    fn median(&self) -> f64 {
-        let mut rates = self.rates.clone();
-        rates.sort_by(f64::total_cmp);
-        rates[rates.len() / 2]
-    }
-}
 
 /// `openssl speed -seconds 2 rsa2048`: (sign/s, verify/s), or `None` without OpenSSL.
 fn openssl_speed() -> Option<(f64, f64)> {
@@ -148,10 +116,7 @@ fn main() {
             );
         }),
     ];
-    for _ in 0..ROUNDS {
-        sign.iter_mut().for_each(Contender::round);
-        verify.iter_mut().for_each(Contender::round);
-    }
+    run_rounds(&mut [&mut sign, &mut verify], ROUNDS, ROUND_TIME, 16);
 
     let openssl_after = openssl_speed();
     let openssl = match (openssl_before, openssl_after) {
@@ -160,19 +125,13 @@ fn main() {
     };
 
     println!("\nRS256, RSA-2048, one core; medians of {ROUNDS} interleaved rounds of {ROUND_TIME:?}\n");
-    println!("{:<26} {:>12}", "signing", "tokens/s");
-    for c in &sign {
-        println!("{:<26} {:>12.0}", c.name, c.median());
-    }
+    print_group("signing", "tokens/s", &sign);
     if let Some((openssl_sign, _)) = openssl {
-        println!("{:<26} {:>12.0}", "openssl speed rsa2048", openssl_sign);
+        println!("{:<34} {:>12.0}", "openssl speed rsa2048", openssl_sign);
     }
-    println!("\n{:<26} {:>12}", "verifying", "tokens/s");
-    for c in &verify {
-        println!("{:<26} {:>12.0}", c.name, c.median());
-    }
+    print_group("verifying", "tokens/s", &verify);
     if let Some((_, openssl_verify)) = openssl {
-        println!("{:<26} {:>12.0}", "openssl speed rsa2048", openssl_verify);
+        println!("{:<34} {:>12.0}", "openssl speed rsa2048", openssl_verify);
     }
 
     let ours = sign[0].median();

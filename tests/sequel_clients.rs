@@ -392,7 +392,10 @@ fn malformed_bodies_are_decode_errors(kind: Kind) {
 }
 
 fn oversized_bodies_are_refused(kind: Kind) {
-    let bed = Bed::new(kind);
+    let bed = Bed::with(kind, |b| Settings {
+        max_response_bytes: Some(1 << 20),
+        ..b
+    });
     bed.mount_tokens();
     let huge = format!("[{}]", vec!["\"x\""; 300_000].join(","));
     bed.mount(
@@ -402,6 +405,52 @@ fn oversized_bodies_are_refused(kind: Kind) {
     );
     let err = call!(bed, add_presenter(&event(), "ada@example.com")).unwrap_err();
     assert!(matches!(err, Error::BodyTooLarge { limit: 1_048_576 }), "{err:?}");
+
+    // The default limit leaves room for large unpaginated lists.
+    let bed = Bed::new(kind);
+    bed.mount_tokens();
+    let huge = format!("[{}]", vec!["\"x\""; 300_000].join(","));
+    bed.mount(
+        Mock::given(method("PUT"))
+            .and(path("/api/v1/event/ev-1/presenter"))
+            .respond_with(ResponseTemplate::new(200).set_body_string(huge)),
+    );
+    assert_eq!(
+        call!(bed, add_presenter(&event(), "ada@example.com"))
+            .unwrap()
+            .len(),
+        300_000
+    );
+}
+
+fn register_all_reports_a_failed_lookup(kind: Kind) {
+    let bed = Bed::with(kind, |b| Settings {
+        retry: Some(RetryPolicy::none()),
+        ..b
+    });
+    bed.mount_tokens();
+    bed.mount(
+        Mock::given(method("POST"))
+            .and(path("/api/v1/event/ev-1/registrant"))
+            .respond_with(ResponseTemplate::new(409).set_body_string("Registrant already exists")),
+    );
+    bed.mount(
+        Mock::given(method("GET"))
+            .and(path("/api/v1/event/ev-1/registrants"))
+            .respond_with(ResponseTemplate::new(503)),
+    );
+    let report = call!(
+        bed,
+        register_all(&event(), vec![ada()], sequel::BulkOptions::new())
+    );
+    assert_eq!((report.len(), report.failed()), (1, 1));
+    assert_eq!(
+        report.lookup_error().and_then(Error::status),
+        Some(http::StatusCode::SERVICE_UNAVAILABLE)
+    );
+    assert!(
+        matches!(&report.outcomes()[0], sequel::BulkOutcome::Failed { error, .. } if error.is_already_registered())
+    );
 }
 
 fn duplicate_registration_and_register_or_get(kind: Kind) {
@@ -612,6 +661,7 @@ on_both_transports!(
     unreachable_server_is_a_connect_error,
     malformed_bodies_are_decode_errors,
     oversized_bodies_are_refused,
+    register_all_reports_a_failed_lookup,
     duplicate_registration_and_register_or_get,
     register_or_get_registers_when_new,
     unregister_and_roles,

@@ -166,8 +166,8 @@ impl Client {
             }
         });
         let registrants = match tally.needs_registrants() {
-            true => self.registrants(event).unwrap_or_default(),
-            false => Vec::new(),
+            true => self.registrants(event),
+            false => Ok(Vec::new()),
         };
         tally.finish(registrants)
     }
@@ -222,7 +222,7 @@ impl Client {
             if read == 0 {
                 break;
             }
-            transport::append_body(&mut body, &chunk[..read])?;
+            transport::append_body(&mut body, &chunk[..read], self.inner.config.max_response_bytes)?;
         }
         let (status, headers) = (response.status(), response.headers().clone());
         Ok(transport::http_response(status, headers, body))

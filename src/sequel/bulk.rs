@@ -109,6 +109,7 @@ impl BulkOutcome {
 #[derive(Debug)]
 pub struct BulkReport {
     outcomes: Vec<BulkOutcome>,
+    lookup_error: Option<Error>,
 }
 
 impl BulkReport {
@@ -120,6 +121,13 @@ impl BulkReport {
     /// Every outcome, owned, in input order.
     pub fn into_outcomes(self) -> Vec<BulkOutcome> {
         self.outcomes
+    }
+
+    /// Why the registrants list could not be read, when some registrations were refused as
+    /// already registered and their join URLs therefore could not be recovered (those appear
+    /// as [`BulkOutcome::Failed`], with the refusal).
+    pub fn lookup_error(&self) -> Option<&Error> {
+        self.lookup_error.as_ref()
     }
 
     /// How many registrations were given.
@@ -216,8 +224,13 @@ impl<'a> Tally<'a> {
         self.progress.already_registered > 0
     }
 
-    /// The report, with duplicates matched to `registrants` by e-mail, without regard to case.
-    pub(crate) fn finish(self, registrants: Vec<Registrant>) -> BulkReport {
+    /// The report, with duplicates matched by e-mail, without regard to case, to `registrants`
+    /// (fetched when [`needs_registrants`](Self::needs_registrants) said so).
+    pub(crate) fn finish(self, registrants: Result<Vec<Registrant>, Error>) -> BulkReport {
+        let (registrants, lookup_error) = match registrants {
+            Ok(registrants) => (registrants, None),
+            Err(error) => (Vec::new(), Some(error)),
+        };
         let by_email: HashMap<String, Registrant> = registrants
             .into_iter()
             .map(|registrant| (registrant.email.trim().to_lowercase(), registrant))
@@ -237,7 +250,10 @@ impl<'a> Tally<'a> {
                 Pending::Failed(registration, error) => BulkOutcome::Failed { registration, error },
             })
             .collect();
-        BulkReport { outcomes }
+        BulkReport {
+            outcomes,
+            lookup_error,
+        }
     }
 }
 
@@ -272,7 +288,8 @@ mod tests {
             Err(refusal(400, "already registered")),
         );
         assert!(tally.needs_registrants());
-        let report = tally.finish(vec![registrant("d@x.co")]);
+        let report = tally.finish(Ok(vec![registrant("d@x.co")]));
+        assert!(report.lookup_error().is_none());
 
         assert_eq!(report.len(), 4);
         assert_eq!(
@@ -301,6 +318,20 @@ mod tests {
             (4, Some(4), 4, 1, 2, 1)
         );
         assert!(seen.windows(2).all(|w| w[1].done == w[0].done + 1));
+    }
+
+    #[test]
+    fn a_failed_lookup_is_reported_and_its_duplicates_kept() {
+        let mut tally = Tally::new(None, None);
+        tally.record(0, Registration::new("a", "a@x.co"), Err(refusal(409, "")));
+        let report = tally.finish(Err(refusal(503, "down")));
+        assert_eq!(
+            report.lookup_error().and_then(Error::status),
+            Some(http::StatusCode::SERVICE_UNAVAILABLE)
+        );
+        assert!(
+            matches!(&report.outcomes()[0], BulkOutcome::Failed { registration, error } if registration.email == "a@x.co" && error.is_already_registered())
+        );
     }
 
     #[test]

@@ -194,8 +194,8 @@ impl Client {
             tally.record(index, registration, result);
         }
         let registrants = match tally.needs_registrants() {
-            true => self.registrants(event).await.unwrap_or_default(),
-            false => Vec::new(),
+            true => self.registrants(event).await,
+            false => Ok(Vec::new()),
         };
         tally.finish(registrants)
     }
@@ -248,7 +248,7 @@ impl Client {
             .map_err(transport::transport_error)?;
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(transport::transport_error)? {
-            transport::append_body(&mut body, &chunk)?;
+            transport::append_body(&mut body, &chunk, self.inner.config.max_response_bytes)?;
         }
         Ok(transport::http_response(
             response.status(),

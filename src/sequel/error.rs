@@ -58,7 +58,8 @@ pub enum Error {
         reason: &'static str,
     },
 
-    /// The response body was larger than the client accepts.
+    /// The response body was larger than the client accepts (see
+    /// `ClientBuilder::max_response_bytes`).
     #[error("Sequel's response is larger than the {limit} bytes this client accepts")]
     BodyTooLarge {
         /// The limit, in bytes.

@@ -62,4 +62,4 @@ pub use request::DEFAULT_BASE_URL;
 pub use retry::RetryPolicy;
 #[cfg(any(feature = "async", feature = "blocking"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
-pub use transport::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, MAX_RESPONSE_BYTES};
+pub use transport::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};

@@ -11,8 +11,10 @@ use super::models::Registrant;
 use super::request::{Api, Call, DEFAULT_BASE_URL};
 use super::retry::{RetryPolicy, jitter};
 
-/// The longest response body a client reads.
-pub const MAX_RESPONSE_BYTES: usize = 1 << 20;
+/// The longest response body a client reads unless [`ClientBuilder::max_response_bytes`] says
+/// otherwise: 16 MiB. Sequel's lists are not paginated, and a registrant takes a few hundred
+/// bytes, so this leaves room for tens of thousands of them while still bounding memory.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 << 20;
 /// How long a whole request may take unless [`ClientBuilder::timeout`] says otherwise, for
 /// both clients.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -31,6 +33,7 @@ pub struct ClientBuilder<C> {
     pub(crate) retry: RetryPolicy,
     pub(crate) user_agent: String,
     pub(crate) token_lifetime: Duration,
+    pub(crate) max_response_bytes: usize,
     client: PhantomData<fn() -> C>,
 }
 
@@ -45,6 +48,7 @@ impl<C> ClientBuilder<C> {
             retry: RetryPolicy::default(),
             user_agent: concat!("event-sso/", env!("CARGO_PKG_VERSION")).to_owned(),
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             client: PhantomData,
         }
     }
@@ -94,6 +98,13 @@ impl<C> ClientBuilder<C> {
         self
     }
 
+    /// The longest response body read before the call fails with [`Error::BodyTooLarge`]:
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`] (16 MiB) unless set.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
     pub(crate) fn config(&self) -> Result<Config, Error> {
         if self.user_agent.chars().any(|c| !(' '..='~').contains(&c)) {
             return Err(Error::InvalidInput {
@@ -106,6 +117,7 @@ impl<C> ClientBuilder<C> {
             credentials: self.credentials.clone(),
             retry: self.retry.clone(),
             token_lifetime: self.token_lifetime,
+            max_response_bytes: self.max_response_bytes,
         })
     }
 }
@@ -120,6 +132,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("retry", &self.retry)
             .field("user_agent", &self.user_agent)
             .field("token_lifetime", &self.token_lifetime)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -131,6 +144,7 @@ pub(crate) struct Config {
     pub(crate) credentials: Credentials,
     pub(crate) retry: RetryPolicy,
     pub(crate) token_lifetime: Duration,
+    pub(crate) max_response_bytes: usize,
 }
 
 /// What a transport does after an attempt.
@@ -236,12 +250,10 @@ pub(crate) fn transport_error(error: reqwest::Error) -> Error {
     }
 }
 
-/// Appends a chunk of the response body, refusing to grow it past [`MAX_RESPONSE_BYTES`].
-pub(crate) fn append_body(body: &mut Vec<u8>, chunk: &[u8]) -> Result<(), Error> {
-    if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
-        return Err(Error::BodyTooLarge {
-            limit: MAX_RESPONSE_BYTES,
-        });
+/// Appends a chunk of the response body, refusing to grow it past `limit`.
+pub(crate) fn append_body(body: &mut Vec<u8>, chunk: &[u8], limit: usize) -> Result<(), Error> {
+    if body.len() + chunk.len() > limit {
+        return Err(Error::BodyTooLarge { limit });
     }
     body.extend_from_slice(chunk);
     Ok(())

@@ -56,6 +56,7 @@ pub struct Settings {
     pub base_url: Option<String>,
     pub timeout: Option<std::time::Duration>,
     pub retry: Option<sequel::RetryPolicy>,
+    pub max_response_bytes: Option<usize>,
 }
 
 macro_rules! apply {
@@ -69,6 +70,9 @@ macro_rules! apply {
         }
         if let Some(retry) = $settings.retry.clone() {
             builder = builder.retry(retry);
+        }
+        if let Some(limit) = $settings.max_response_bytes {
+            builder = builder.max_response_bytes(limit);
         }
         builder
     }};
