@@ -19,8 +19,8 @@ use event_sso::sequel::request::Api;
 use event_sso::sequel::{BulkOptions, Client, EventId, Registration, Viewer, blocking};
 use serde_json::json;
 
-const ROUNDS: usize = 5;
-const ROUND_TIME: Duration = Duration::from_millis(400);
+const ROUNDS: usize = 9;
+const ROUND_TIME: Duration = Duration::from_millis(250);
 const TARGET_OVERHEAD: f64 = 1.10;
 const BULK: usize = 10_000;
 

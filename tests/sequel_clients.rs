@@ -423,6 +423,77 @@ fn oversized_bodies_are_refused(kind: Kind) {
     );
 }
 
+/// A loopback server that answers the token request, then every other request with a
+/// chunked body (no `Content-Length`) of `size` bytes: a JSON array of strings.
+fn chunked_server(size: usize) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut writer = stream;
+            loop {
+                let (mut request_line, mut length) = (String::new(), 0usize);
+                if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+                    break;
+                }
+                loop {
+                    let mut header = String::new();
+                    reader.read_line(&mut header).unwrap();
+                    if header == "\r\n" {
+                        break;
+                    }
+                    if let Some(value) = header.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = value.trim().parse().unwrap();
+                    }
+                }
+                std::io::Read::read_exact(&mut reader, &mut vec![0; length]).unwrap();
+                if request_line.contains("/api/oauth/token") {
+                    let body = r#"{"access_token":"t"}"#;
+                    write!(
+                        writer,
+                        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    )
+                    .unwrap();
+                    continue;
+                }
+                write!(writer, "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n").unwrap();
+                let item = "\"0123456789\",";
+                let mut body = String::from("[");
+                while body.len() + item.len() + 4 < size {
+                    body.push_str(item);
+                }
+                body.push_str("\"x\"]");
+                for chunk in body.as_bytes().chunks(4096) {
+                    write!(writer, "{:x}\r\n", chunk.len()).unwrap();
+                    writer.write_all(chunk).unwrap();
+                    writer.write_all(b"\r\n").unwrap();
+                }
+                writer.write_all(b"0\r\n\r\n").unwrap();
+            }
+        }
+    });
+    format!("http://{address}")
+}
+
+fn chunked_bodies_are_capped_as_they_arrive(kind: Kind) {
+    let base_url = chunked_server(100_000);
+    let small = Bed::with(kind, |b| Settings {
+        base_url: Some(base_url.clone()),
+        max_response_bytes: Some(50_000),
+        ..b
+    });
+    let err = call!(small, add_presenter(&event(), "ada@example.com")).unwrap_err();
+    assert!(matches!(err, Error::BodyTooLarge { limit: 50_000 }), "{err:?}");
+    let roomy = Bed::with(kind, |b| Settings {
+        base_url: Some(base_url.clone()),
+        ..b
+    });
+    assert_eq!(call!(roomy, add_presenter(&event(), "ada@example.com")).unwrap().len(), 7_692);
+}
+
 fn register_all_reports_a_failed_lookup(kind: Kind) {
     let bed = Bed::with(kind, |b| Settings {
         retry: Some(RetryPolicy::none()),
@@ -661,6 +732,7 @@ on_both_transports!(
     unreachable_server_is_a_connect_error,
     malformed_bodies_are_decode_errors,
     oversized_bodies_are_refused,
+    chunked_bodies_are_capped_as_they_arrive,
     register_all_reports_a_failed_lookup,
     duplicate_registration_and_register_or_get,
     register_or_get_registers_when_new,

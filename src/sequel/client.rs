@@ -11,7 +11,7 @@ use super::bulk::{BulkOptions, BulkReport, Tally};
 use super::error::Error;
 use super::models::{CompanyId, EmbedUrl, Event, EventId, Registrant, Registration, Viewer};
 use super::request::Call;
-use super::transport::{self, Attempts, ClientBuilder, Config, Next};
+use super::transport::{self, Attempts, BodyRead, ClientBuilder, Config, Next};
 
 /// The async Sequel client (feature `async`, on by default).
 ///
@@ -246,14 +246,22 @@ impl Client {
             .execute(request)
             .await
             .map_err(transport::transport_error)?;
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(transport::transport_error)? {
-            transport::append_body(&mut body, &chunk, self.inner.config.max_response_bytes)?;
-        }
-        Ok(transport::http_response(
-            response.status(),
-            response.headers().clone(),
-            body,
-        ))
+        let (status, headers) = (response.status(), response.headers().clone());
+        let limit = self.inner.config.max_response_bytes;
+        let body = match transport::body_read(response.content_length(), limit)? {
+            BodyRead::Whole => response
+                .bytes()
+                .await
+                .map_err(transport::transport_error)?
+                .to_vec(),
+            BodyRead::Chunked => {
+                let mut body = Vec::new();
+                while let Some(chunk) = response.chunk().await.map_err(transport::transport_error)? {
+                    transport::append_body(&mut body, &chunk, limit)?;
+                }
+                body
+            }
+        };
+        Ok(transport::http_response(status, headers, body))
     }
 }

@@ -250,6 +250,23 @@ pub(crate) fn transport_error(error: reqwest::Error) -> Error {
     }
 }
 
+/// How to read a response body of `declared` length (`Content-Length`) under `limit`.
+pub(crate) enum BodyRead {
+    /// The length is declared and within the limit, and the HTTP library will not read past
+    /// it: read the body in one go.
+    Whole,
+    /// No length is declared: read in chunks, checking the size as it grows.
+    Chunked,
+}
+
+pub(crate) fn body_read(declared: Option<u64>, limit: usize) -> Result<BodyRead, Error> {
+    match declared {
+        Some(length) if length > limit as u64 => Err(Error::BodyTooLarge { limit }),
+        Some(_) => Ok(BodyRead::Whole),
+        None => Ok(BodyRead::Chunked),
+    }
+}
+
 /// Appends a chunk of the response body, refusing to grow it past `limit`.
 pub(crate) fn append_body(body: &mut Vec<u8>, chunk: &[u8], limit: usize) -> Result<(), Error> {
     if body.len() + chunk.len() > limit {
