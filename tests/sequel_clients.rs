@@ -491,7 +491,12 @@ fn chunked_bodies_are_capped_as_they_arrive(kind: Kind) {
         base_url: Some(base_url.clone()),
         ..b
     });
-    assert_eq!(call!(roomy, add_presenter(&event(), "ada@example.com")).unwrap().len(), 7_692);
+    assert_eq!(
+        call!(roomy, add_presenter(&event(), "ada@example.com"))
+            .unwrap()
+            .len(),
+        7_692
+    );
 }
 
 fn register_all_reports_a_failed_lookup(kind: Kind) {

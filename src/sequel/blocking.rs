@@ -13,7 +13,7 @@ use super::bulk::{BulkOptions, BulkReport, Tally};
 use super::error::{Error, TransportKind};
 use super::models::{CompanyId, EmbedUrl, Event, EventId, Registrant, Registration, Viewer};
 use super::request::Call;
-use super::transport::{self, Attempts, ClientBuilder, Config, Next};
+use super::transport::{self, Attempts, BodyRead, ClientBuilder, Config, Next};
 
 /// The blocking Sequel client: same builder, same methods and same behaviour as the async
 /// [`Client`](super::Client), without `.await`.
@@ -215,16 +215,24 @@ impl Client {
             .http
             .execute(request)
             .map_err(transport::transport_error)?;
-        let mut body = Vec::new();
-        let mut chunk = [0u8; 16 * 1024];
-        loop {
-            let read = response.read(&mut chunk).map_err(read_error)?;
-            if read == 0 {
-                break;
-            }
-            transport::append_body(&mut body, &chunk[..read], self.inner.config.max_response_bytes)?;
-        }
         let (status, headers) = (response.status(), response.headers().clone());
+        let limit = self.inner.config.max_response_bytes;
+        // Each `read` of a blocking body is a hand-off to reqwest's runtime thread, so a body
+        // of known length is taken in one go.
+        let body = match transport::body_read(response.content_length(), limit)? {
+            BodyRead::Whole => response.bytes().map_err(transport::transport_error)?.to_vec(),
+            BodyRead::Chunked => {
+                let mut body = Vec::new();
+                let mut chunk = [0u8; 16 * 1024];
+                loop {
+                    let read = response.read(&mut chunk).map_err(read_error)?;
+                    if read == 0 {
+                        break body;
+                    }
+                    transport::append_body(&mut body, &chunk[..read], limit)?;
+                }
+            }
+        };
         Ok(transport::http_response(status, headers, body))
     }
 }

@@ -1,7 +1,6 @@
 //! Registering many people at once: options, progress, and a report that accounts for every
 //! registration given, in the order given.
 
-use std::collections::HashMap;
 use std::fmt;
 
 use super::error::Error;
@@ -231,7 +230,7 @@ impl<'a> Tally<'a> {
             Ok(registrants) => (registrants, None),
             Err(error) => (Vec::new(), Some(error)),
         };
-        let by_email: HashMap<String, Registrant> = registrants
+        let by_email: std::collections::HashMap<String, Registrant> = registrants
             .into_iter()
             .map(|registrant| (registrant.email.trim().to_lowercase(), registrant))
             .collect();
