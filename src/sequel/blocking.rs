@@ -139,11 +139,7 @@ impl Client {
         I::IntoIter: Send,
     {
         let inputs = registrations.into_iter();
-        let total = match inputs.size_hint() {
-            (lower, Some(upper)) if lower == upper => Some(lower),
-            _ => None,
-        };
-        let mut tally = Tally::new(total, options.progress);
+        let mut tally = Tally::new(inputs.size_hint(), options.progress);
         let inputs = Mutex::new(inputs.enumerate());
         let (results, completed) = mpsc::channel();
         std::thread::scope(|scope| {

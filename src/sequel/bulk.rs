@@ -176,7 +176,12 @@ enum Pending {
 
 #[cfg(any(feature = "async", feature = "blocking"))]
 impl<'a> Tally<'a> {
-    pub(crate) fn new(total: Option<usize>, callback: Option<ProgressCallback<'a>>) -> Self {
+    /// A tally for inputs of the given `size_hint`, which gives the total when it is exact.
+    pub(crate) fn new(size_hint: (usize, Option<usize>), callback: Option<ProgressCallback<'a>>) -> Self {
+        let total = match size_hint {
+            (lower, Some(upper)) if lower == upper => Some(lower),
+            _ => None,
+        };
         Tally {
             pending: Vec::with_capacity(total.unwrap_or(0)),
             progress: Progress {
@@ -277,7 +282,7 @@ mod tests {
     #[test]
     fn results_in_any_order_settle_in_input_order_and_nothing_is_lost() {
         let mut seen = Vec::new();
-        let mut tally = Tally::new(Some(4), Some(Box::new(|p: &Progress| seen.push(*p))));
+        let mut tally = Tally::new((4, Some(4)), Some(Box::new(|p: &Progress| seen.push(*p))));
         tally.record(2, Registration::new("c", "c@x.co"), Err(refusal(500, "boom")));
         tally.record(0, Registration::new("a", "a@x.co"), Ok(registrant("a@x.co")));
         tally.record(3, Registration::new("d", "D@X.co"), Err(refusal(409, "")));
@@ -321,7 +326,7 @@ mod tests {
 
     #[test]
     fn a_failed_lookup_is_reported_and_its_duplicates_kept() {
-        let mut tally = Tally::new(None, None);
+        let mut tally = Tally::new((0, None), None);
         tally.record(0, Registration::new("a", "a@x.co"), Err(refusal(409, "")));
         let report = tally.finish(Err(refusal(503, "down")));
         assert_eq!(

@@ -161,11 +161,7 @@ impl Client {
         type Running<'f> =
             Pin<Box<dyn Future<Output = (usize, Registration, Result<Registrant, Error>)> + Send + 'f>>;
         let inputs = registrations.into_iter();
-        let total = match inputs.size_hint() {
-            (lower, Some(upper)) if lower == upper => Some(lower),
-            _ => None,
-        };
-        let mut tally = Tally::new(total, options.progress);
+        let mut tally = Tally::new(inputs.size_hint(), options.progress);
         let mut inputs = inputs.enumerate();
         let mut running: Vec<Running<'_>> = Vec::with_capacity(options.concurrency);
         loop {
