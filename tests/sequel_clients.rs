@@ -767,3 +767,22 @@ fn both_clients_work_side_by_side() {
         "each client keeps its own token cache"
     );
 }
+
+/// The async client's futures can be spawned onto a multi-threaded runtime. (This fails to
+/// compile, rather than at run time, if one of them stops being `Send`.)
+#[test]
+fn async_futures_are_send() {
+    fn spawnable<T: Send + 'static>(_: &T) {}
+    fn sendable<T: Send>(_: &T) {}
+    let client = sequel::Client::new(Credentials::new("client-1", "s3cret-value")).unwrap();
+    let (event, viewer) = (event(), Viewer::new("user-42", "Ada"));
+    let owned = client.clone();
+    spawnable(&async move { owned.embed_url(&EventId::new("e"), &Viewer::new("u", "n")).await });
+    sendable(&client.embed_url(&event, &viewer));
+    sendable(&client.register_or_get(&event, &ada()));
+    sendable(&client.register_all(
+        &event,
+        vec![ada()],
+        sequel::BulkOptions::new().on_progress(|_| {}),
+    ));
+}
