@@ -2,6 +2,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod frameable;
+mod redact;
 pub mod sequel;
 
 pub use time;

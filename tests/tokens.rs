@@ -231,6 +231,15 @@ fn validly_signed_payload_that_is_not_frameable_claims() {
         verifier().verify(&missing_exp),
         Err(Error::InvalidPayload(_))
     ));
+
+    let leaky = forge(
+        header,
+        r#"{"displayName":"Ada","iat":"ada@example.com","exp":9999999999}"#,
+        sign,
+    );
+    let err = verifier().verify(&leaky).unwrap_err();
+    let chain = format!("{err:?} {}", std::error::Error::source(&err).unwrap());
+    assert!(chain.contains("<redacted>") && !chain.contains("ada@"), "{chain}");
 }
 
 #[test]

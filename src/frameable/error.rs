@@ -1,6 +1,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+pub use crate::redact::JsonError;
+
 /// The command the Frameable guide gives for a key pair; every key error points back to it.
 const KEYGEN_HINT: &str = "ssh-keygen -b 2048 -m PEM -t rsa -f frameable.key -q -N \"\"";
 
@@ -117,7 +119,7 @@ pub enum Error {
 
     /// The token's payload is JSON, but not Frameable's claims.
     #[error("the token's claims are not Frameable claims")]
-    InvalidPayload(#[source] serde_json::Error),
+    InvalidPayload(#[source] JsonError),
 
     /// A join link could not be built; the reason names the part and the fix.
     #[error("invalid event link: {0}")]

@@ -36,7 +36,7 @@ pub use claims::{
     Claims, ClaimsBuilder, DEFAULT_LIFETIME, DEFAULT_MAX_LIFETIME, MAX_DISPLAY_NAME_CHARS, MAX_EMAIL_CHARS,
     MAX_PROFILE_FIELDS, MAX_PROFILE_KEY_CHARS, MAX_PROFILE_VALUE_CHARS, MAX_URL_CHARS, Role,
 };
-pub use error::{ClaimProblem, ClaimProblems, Error};
+pub use error::{ClaimProblem, ClaimProblems, Error, JsonError};
 pub use key::{DEFAULT_LEEWAY, SigningKey, VerifyingKey};
 pub use link::EventLink;
 pub use token::Token;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::claims::Claims;
-use super::error::Error;
+use super::error::{Error, JsonError};
 
 /// `{"alg":"RS256","typ":"JWT"}`, base64url: the only header this crate writes.
 pub(crate) const HEADER_B64: &str = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9";
@@ -42,7 +42,7 @@ impl fmt::Debug for Token {
 }
 
 pub(crate) fn sign(pair: &RsaKeyPair, claims: &Claims) -> Result<Token, Error> {
-    let payload = serde_json::to_vec(claims).map_err(Error::InvalidPayload)?;
+    let payload = serde_json::to_vec(claims).map_err(|e| Error::InvalidPayload(JsonError::new(e)))?;
     let signature_len = pair.public_modulus_len();
     let mut jwt = String::with_capacity(HEADER_B64.len() + 2 + (payload.len() + signature_len) * 4 / 3 + 4);
     jwt.push_str(HEADER_B64);
@@ -108,7 +108,8 @@ pub(crate) fn verify(
     let payload = URL_SAFE_NO_PAD
         .decode(payload)
         .map_err(|_| malformed("the payload is not base64url"))?;
-    let claims: Claims = serde_json::from_slice(&payload).map_err(Error::InvalidPayload)?;
+    let claims: Claims =
+        serde_json::from_slice(&payload).map_err(|e| Error::InvalidPayload(JsonError::new(e)))?;
 
     let leeway_secs = leeway.as_secs();
     let deadline = claims

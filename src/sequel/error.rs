@@ -3,6 +3,8 @@ use std::time::Duration;
 
 use http::StatusCode;
 
+pub use crate::redact::JsonError;
+
 /// Everything that can go wrong talking to Sequel.
 ///
 /// Ask with the predicates ([`is_timeout`](Error::is_timeout),
@@ -43,9 +45,9 @@ pub enum Error {
         call: &'static str,
         /// Where in the JSON the problem is, for example `[3].join_url`; `.` for the whole body.
         path: String,
-        /// The JSON error.
+        /// The JSON error, with the values it quotes redacted.
         #[source]
-        source: serde_json::Error,
+        source: JsonError,
     },
 
     /// A successful response whose body is not JSON where JSON was expected, or not a URL where
@@ -189,7 +191,7 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Sequel answered {}", self.status)?;
         if let Some(message) = &self.message {
-            write!(f, ": {}", redact_emails(message))?;
+            write!(f, ": {}", crate::redact::emails(message))?;
         }
         Ok(())
     }
@@ -199,26 +201,9 @@ impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiError")
             .field("status", &self.status)
-            .field("message", &self.message.as_deref().map(redact_emails))
+            .field("message", &self.message.as_deref().map(crate::redact::emails))
             .field("body_len", &self.body.len())
             .field("retry_after", &self.retry_after)
             .finish()
     }
-}
-
-/// Replaces every word that looks like an e-mail address with `<email>`.
-pub(crate) fn redact_emails(text: &str) -> String {
-    let is_email = |word: &str| {
-        let word = word.trim_matches(|c: char| !c.is_alphanumeric());
-        word.split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
-    };
-    let mut out = String::with_capacity(text.len());
-    for (i, word) in text.split(' ').enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        out.push_str(if is_email(word) { "<email>" } else { word });
-    }
-    out
 }

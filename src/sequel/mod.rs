@@ -56,7 +56,7 @@ pub use bulk::{BulkOptions, BulkOutcome, BulkReport, DEFAULT_CONCURRENCY, Progre
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use client::Client;
-pub use error::{ApiError, Error, TransportKind};
+pub use error::{ApiError, Error, JsonError, TransportKind};
 pub use models::{CompanyId, EmbedUrl, Event, EventId, Registrant, Registration, Viewer};
 pub use request::DEFAULT_BASE_URL;
 pub use retry::RetryPolicy;

@@ -32,7 +32,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::auth::{AccessToken, Credentials, DEFAULT_AUDIENCE, TokenGrant, WireTokenGrant};
-use super::error::{ApiError, Error};
+use super::error::{ApiError, Error, JsonError};
 use super::models::{CompanyId, EmbedUrl, Event, EventId, Registrant, Registration, Viewer};
 
 /// Sequel's production API host; the crate appends `/api/v1/...` and `/api/oauth/token`.
@@ -465,7 +465,11 @@ fn decode_json<T: DeserializeOwned>(call: &'static str, body: &[u8]) -> Result<T
                 reason: "the body is not valid JSON",
             }
         } else {
-            Error::Decode { call, path, source }
+            Error::Decode {
+                call,
+                path,
+                source: JsonError::new(source),
+            }
         }
     })
 }
