@@ -159,6 +159,9 @@ impl BulkReport {
     }
 }
 
+#[cfg(any(feature = "async", feature = "blocking"))]
+use super::transport::email_key;
+
 /// Collects results as they complete, in any order, and settles them into a report.
 #[cfg(any(feature = "async", feature = "blocking"))]
 pub(crate) struct Tally<'a> {
@@ -237,7 +240,7 @@ impl<'a> Tally<'a> {
         };
         let by_email: std::collections::HashMap<String, Registrant> = registrants
             .into_iter()
-            .map(|registrant| (registrant.email.trim().to_lowercase(), registrant))
+            .map(|registrant| (email_key(&registrant.email), registrant))
             .collect();
         let outcomes = self
             .pending
@@ -246,7 +249,7 @@ impl<'a> Tally<'a> {
             .map(|pending| match pending {
                 Pending::Registered(registrant) => BulkOutcome::Registered(registrant),
                 Pending::AlreadyRegistered(registration, error) => {
-                    match by_email.get(&registration.email.trim().to_lowercase()) {
+                    match by_email.get(&email_key(&registration.email)) {
                         Some(existing) => BulkOutcome::AlreadyRegistered(existing.clone()),
                         None => BulkOutcome::Failed { registration, error },
                     }
@@ -336,6 +339,21 @@ mod tests {
         assert!(
             matches!(&report.outcomes()[0], BulkOutcome::Failed { registration, error } if registration.email == "a@x.co" && error.is_already_registered())
         );
+    }
+
+    #[test]
+    fn register_or_get_and_register_all_match_emails_alike() {
+        let list = || vec![registrant(" Élodie@Example.FR ")];
+        let found =
+            crate::sequel::transport::existing_registrant(list(), "élodie@example.fr", refusal(409, ""));
+        assert!(found.is_ok());
+        let mut tally = Tally::new((1, Some(1)), None);
+        tally.record(
+            0,
+            Registration::new("É", "élodie@example.fr"),
+            Err(refusal(409, "")),
+        );
+        assert_eq!(tally.finish(Ok(list())).already_registered(), 1);
     }
 
     #[test]

@@ -294,9 +294,15 @@ pub(crate) fn existing_registrant(
     email: &str,
     refused: Error,
 ) -> Result<Registrant, Error> {
-    let email = email.trim();
+    let wanted = email_key(email);
     registrants
         .into_iter()
-        .find(|registrant| registrant.email.trim().eq_ignore_ascii_case(email))
+        .find(|registrant| email_key(&registrant.email) == wanted)
         .ok_or(refused)
+}
+
+/// How registrations are matched to registrants by e-mail, everywhere: trimmed, without
+/// regard to case.
+pub(crate) fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
 }
