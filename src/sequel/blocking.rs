@@ -5,12 +5,13 @@
 //! not from inside an async runtime (use [`sequel::Client`](super::Client) there).
 
 use std::io::Read;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
+use std::sync::{Arc, Mutex, MutexGuard, mpsc};
 use std::time::Instant;
 
 use super::auth::{AccessToken, Credentials, TokenCache};
 use super::bulk::{BulkOptions, BulkReport, Tally};
 use super::error::{Error, TransportKind};
+use super::lock;
 use super::models::{CompanyId, EmbedUrl, Event, EventId, Registrant, Registration, Viewer};
 use super::request::Call;
 use super::transport::{self, Attempts, BodyRead, ClientBuilder, Config, Next};
@@ -247,10 +248,4 @@ fn read_error(error: std::io::Error) -> Error {
             source: "reading the response failed".into(),
         },
     }
-}
-
-/// What a lock guards here stays consistent even if a thread panicked holding it: every
-/// change is one assignment or one `next()`.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

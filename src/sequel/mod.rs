@@ -51,6 +51,14 @@ pub mod blocking;
 #[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
 pub mod fake;
 
+/// Locks a mutex whose data stays whole even if a thread panicked holding it: everything done
+/// under these locks (the blocking client's token cache and input queue, the fake's state)
+/// is one step.
+#[cfg(any(feature = "blocking", feature = "fake"))]
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 pub use auth::{AccessToken, Credentials, DEFAULT_AUDIENCE, DEFAULT_TOKEN_LIFETIME, TokenGrant};
 pub use bulk::{BulkOptions, BulkOutcome, BulkReport, DEFAULT_CONCURRENCY, Progress};
 #[cfg(feature = "async")]

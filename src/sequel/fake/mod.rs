@@ -43,7 +43,7 @@ mod state;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -58,7 +58,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use self::state::{Reply, State};
-use super::{CompanyId, Credentials, EventId};
+use super::{CompanyId, Credentials, EventId, lock};
 
 /// A fake Sequel API running on a loopback port until dropped.
 #[derive(Debug)]
@@ -104,11 +104,6 @@ enum Fault {
     Status(StatusCode),
     RateLimit(Duration),
     Drop,
-}
-
-/// A poisoned lock only means a test panicked elsewhere; the data is still whole.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl FakeSequel {
