@@ -49,7 +49,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         key.bits()
     );
     println!("{}", key.public_key_pem());
-    println!("Join URL (valid for 5 minutes; logs the holder in as this user):\n{join_url}\n");
+    println!(
+        "Join URL (valid for 5 minutes; logs the holder in as this user):\n{}\n",
+        join_url.as_str()
+    );
 
     let decoded = key.verifying_key().verify(token.as_str())?;
     println!("Decoded claims:\n{}", serde_json::to_string_pretty(&decoded)?);

@@ -69,7 +69,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     println!(
         "\nRegistrant's join URL (one per e-mail per event; store it):\n  {}",
-        registrant.join_url
+        registrant.join_url.as_str()
     );
 
     // --- Frameable ------------------------------------------------------------------------
@@ -94,7 +94,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     let token = key.sign(&claims)?;
     let join_url = EventLink::new(&subdomain, &frameable_event)?.with_token(&token);
-    println!("\nFrameable join URL, signed with {key_origin} (valid 5 minutes):\n  {join_url}");
+    println!(
+        "\nFrameable join URL, signed with {key_origin} (valid 5 minutes):\n  {}",
+        join_url.as_str()
+    );
 
     let decoded = key.verifying_key().verify(token.as_str())?;
     println!(

@@ -31,6 +31,6 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let registrant = client.register_or_get(&event, &Registration::new(name, email))?;
     // The join URL lets its holder in as this registrant: send it to them, nowhere else.
-    println!("{}", registrant.join_url);
+    println!("{}", registrant.join_url.as_str());
     Ok(())
 }

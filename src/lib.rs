@@ -2,9 +2,12 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod frameable;
-mod redact;
+mod json;
+mod secret_url;
 pub mod sequel;
 
+pub use http;
+pub use secret_url::JoinUrl;
 pub use time;
 pub use url;
 
@@ -22,6 +25,7 @@ const _: () = {
     shareable::<sequel::Credentials>();
     shareable::<sequel::AccessToken>();
     shareable::<sequel::EmbedUrl>();
+    shareable::<JoinUrl>();
     #[cfg(feature = "async")]
     shareable::<sequel::Client>();
     #[cfg(feature = "blocking")]

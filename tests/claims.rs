@@ -5,13 +5,14 @@ use std::time::Duration;
 mod common;
 
 use common::{GOLDEN_CLAIMS, at, larry};
-use event_sso::frameable::{Claims, ClaimsBuilder, DEFAULT_LIFETIME, Error, Role};
+use event_sso::frameable::{Claims, ClaimsBuilder, DEFAULT_LIFETIME, Role};
 use time::OffsetDateTime;
 
 /// Every problem `build()` reported, as "field: message" strings.
 fn problems(builder: ClaimsBuilder) -> Vec<String> {
     match builder.build() {
-        Err(Error::InvalidClaims(problems)) => {
+        Err(err) if err.is_invalid_claims() => {
+            let problems = err.claim_problems().expect("claims errors list their problems");
             assert!(!problems.is_empty());
             assert_eq!(problems.len(), problems.iter().count());
             problems
@@ -98,7 +99,7 @@ fn repeated_roles_count_once_in_first_order() {
         .roles([
             Role::Host,
             Role::Presenter,
-            Role::from_name("host"),
+            Role::unlisted("host"),
             Role::Transcriber,
         ])
         .role(Role::Interpreter)
@@ -123,12 +124,12 @@ fn roles_by_name() {
         ("transcriber", Role::Transcriber),
         ("interpreter", Role::Interpreter),
     ] {
-        assert_eq!(Role::from_name(name), role);
+        assert_eq!(Role::unlisted(name), role);
         assert_eq!(role.as_str(), name);
         assert_eq!(role.to_string(), name);
     }
-    let future = Role::from_name("moderator");
-    assert_eq!(future, Role::Other("moderator".to_owned()));
+    let future = Role::unlisted("moderator");
+    assert!(matches!(&future, Role::Other(name) if name.as_str() == "moderator"));
     let claims = Claims::builder("Ada").role(future).build().unwrap();
     assert_eq!(
         serde_json::to_value(&claims).unwrap()["roles"],
@@ -137,19 +138,50 @@ fn roles_by_name() {
 }
 
 #[test]
+fn roles_from_input_are_strict_and_roles_from_a_token_are_kept() {
+    assert_eq!("presenter".parse::<Role>().unwrap(), Role::Presenter);
+    for input in ["admin", "Host", " host", "", "moderator"] {
+        let err = input.parse::<Role>().unwrap_err();
+        assert!(err.is_invalid_claims(), "{input:?}: {err:?}");
+        assert_eq!(
+            err.to_string(),
+            "unknown role; expected one of host, presenter, transcriber, interpreter"
+        );
+    }
+    // What a web framework does with `?role=...`: serde, which is strict too.
+    assert_eq!(serde_json::from_str::<Role>(r#""host""#).unwrap(), Role::Host);
+    let refused = serde_json::from_str::<Role>(r#""admin""#)
+        .unwrap_err()
+        .to_string();
+    assert!(refused.starts_with("unknown variant"), "{refused}");
+
+    // A verified token may carry a role added later; reading it keeps the role.
+    let key = common::key();
+    let token = key
+        .sign(
+            &Claims::builder("Ada")
+                .role(Role::unlisted("moderator"))
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+    let claims = common::verifier()
+        .verify_at(token.as_str(), OffsetDateTime::now_utc())
+        .unwrap();
+    assert_eq!(claims.roles(), [Role::unlisted("moderator")]);
+}
+
+#[test]
 fn unknown_role_names_must_be_lowercase_words() {
     assert_eq!(
         problems(
             Claims::builder("Ada")
                 .role(Role::Host)
-                .role(Role::from_name("Super User"))
+                .role(Role::unlisted("Super User"))
         ),
         ["roles[1]: must be lowercase letters, digits, `-` or `_` (1 to 64 of them)"]
     );
-    assert_eq!(
-        problems(Claims::builder("Ada").role(Role::from_name(""))).len(),
-        1
-    );
+    assert_eq!(problems(Claims::builder("Ada").role(Role::unlisted(""))).len(), 1);
 }
 
 #[test]
@@ -359,13 +391,12 @@ fn every_problem_is_reported_at_once_in_field_order() {
         .email("not-an-email")
         .avatar_url("nope")
         .profile("", "x")
-        .role(Role::from_name("BAD"))
+        .role(Role::unlisted("BAD"))
         .expires_in(Duration::ZERO)
         .build()
         .unwrap_err();
-    let Error::InvalidClaims(problems) = &err else {
-        panic!("{err:?}")
-    };
+    assert!(err.is_invalid_claims() && !err.is_key() && !err.is_invalid_token());
+    let problems = err.claim_problems().expect("claims errors list their problems");
     let fields: Vec<&str> = problems.iter().map(|p| p.field()).collect();
     assert_eq!(
         fields,

@@ -27,5 +27,8 @@ fn signs_and_verifies_without_a_global_provider() {
     assert_signs_for_fixture(&key(), "Ada");
     let token = key().sign(&Claims::builder("Ada").build().unwrap()).unwrap();
     let forged = token.as_str().replace("eyJk", "eyJE");
-    assert!(matches!(verifier().verify(&forged), Err(Error::BadSignature)));
+    assert!(matches!(
+        verifier().verify(&forged),
+        Err(Error::BadSignature { .. })
+    ));
 }

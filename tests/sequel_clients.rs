@@ -219,10 +219,11 @@ fn bad_credentials_are_an_auth_error(kind: Kind) {
             .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "access_denied"}))),
     );
     let err = call!(bed, registrants(&event())).unwrap_err();
-    assert!(matches!(err, Error::Auth(_)), "{err:?}");
+    assert!(err.is_auth(), "{err:?}");
     assert_eq!(
         err.to_string(),
-        "Sequel refused the client credentials: Sequel answered 401 Unauthorized: access_denied"
+        "Sequel refused the client credentials: Sequel answered 401 Unauthorized \
+         (its message is in `Error::api_message`)"
     );
     assert!(bed.requests_to("/api/v1/event/ev-1/registrants").is_empty());
     assert!(!format!("{err:?}").contains("s3cret"));
@@ -383,12 +384,9 @@ fn malformed_bodies_are_decode_errors(kind: Kind) {
             .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"uid": "a"}, {"uid": 7}]))),
     );
     let err = call!(bed, registrants(&event())).unwrap_err();
-    assert!(matches!(err, Error::UnexpectedBody { .. }), "{err:?}");
+    assert!(err.is_decode(), "{err:?}");
     let err = call!(bed, company_events(&sequel::CompanyId::new("co-1"))).unwrap_err();
-    assert!(
-        matches!(&err, Error::Decode { path, .. } if path == "[1].uid"),
-        "{err:?}"
-    );
+    assert!(err.decode_path() == Some("[1].uid"), "{err:?}");
 }
 
 fn oversized_bodies_are_refused(kind: Kind) {
@@ -404,7 +402,10 @@ fn oversized_bodies_are_refused(kind: Kind) {
             .respond_with(ResponseTemplate::new(200).set_body_string(huge)),
     );
     let err = call!(bed, add_presenter(&event(), "ada@example.com")).unwrap_err();
-    assert!(matches!(err, Error::BodyTooLarge { limit: 1_048_576 }), "{err:?}");
+    assert!(
+        err.is_body_too_large() && err.to_string().contains("1048576"),
+        "{err:?}"
+    );
 
     // The default limit leaves room for large unpaginated lists.
     let bed = Bed::new(kind);
@@ -486,7 +487,10 @@ fn chunked_bodies_are_capped_as_they_arrive(kind: Kind) {
         ..b
     });
     let err = call!(small, add_presenter(&event(), "ada@example.com")).unwrap_err();
-    assert!(matches!(err, Error::BodyTooLarge { limit: 50_000 }), "{err:?}");
+    assert!(
+        err.is_body_too_large() && err.to_string().contains("50000"),
+        "{err:?}"
+    );
     let roomy = Bed::with(kind, |b| Settings {
         base_url: Some(base_url.clone()),
         ..b
@@ -554,7 +558,7 @@ fn duplicate_registration_and_register_or_get(kind: Kind) {
     );
     assert_eq!(
         err.to_string(),
-        "Sequel answered 400 Bad Request: <email> is already registered for this event"
+        "Sequel answered 400 Bad Request (its message is in `Error::api_message`)"
     );
 
     let existing = call!(bed, register_or_get(&event(), &ada())).unwrap();
@@ -623,7 +627,15 @@ fn unregister_and_roles(kind: Kind) {
     );
     let err = call!(bed, add_presenter(&event(), "ada@example.com")).unwrap_err();
     assert_eq!(err.status(), Some(http::StatusCode::BAD_REQUEST));
-    assert!(err.to_string().ends_with("at the same time: <email>"), "{err}");
+    // Sequel's documented message, in the crate's own copy: the e-mail it quotes is not shown.
+    assert_eq!(
+        err.to_string(),
+        "Sequel answered 400 Bad Request: Users cannot be hosts and presenters at the same time"
+    );
+    assert_eq!(
+        err.api_message(),
+        Some("Users cannot be hosts and presenters at the same time: ada@example.com")
+    );
     assert_eq!(
         call!(bed, remove_organizer(&event(), "a/b@example.com")).unwrap(),
         Vec::<String>::new()

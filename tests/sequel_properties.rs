@@ -4,6 +4,10 @@ use event_sso::sequel::request::Api;
 use event_sso::sequel::{CompanyId, Credentials, EventId, Registration, Viewer};
 use proptest::prelude::*;
 
+fn received() -> std::time::SystemTime {
+    std::time::SystemTime::now()
+}
+
 fn answer(status: u16, retry_after: &str, body: &[u8]) -> http::Response<Vec<u8>> {
     let mut response = http::Response::new(body.to_vec());
     *response.status_mut() = http::StatusCode::from_u16(status).unwrap();
@@ -31,14 +35,14 @@ proptest! {
         let api = Api::new("https://api.introvoke.com").unwrap();
         let event = EventId::new("ev");
         let response = || answer(status, &retry_after, &body);
-        let _ = api.token(&Credentials::new("a", "b")).unwrap().parse(response());
-        let _ = api.embed_url(&event, &Viewer::new("u", "n")).unwrap().parse(response());
-        let _ = api.register(&event, &Registration::new("n", "e@x.co")).unwrap().parse(response());
-        let _ = api.registrants(&event).unwrap().parse(response());
-        let _ = api.unregister(&event, "e@x.co").unwrap().parse(response());
-        let _ = api.event(&event).unwrap().parse(response());
-        let _ = api.company_events(&CompanyId::new("co")).unwrap().parse(response());
-        if let Err(err) = api.add_presenter(&event, "e@x.co").unwrap().parse(response()) {
+        let _ = api.token(&Credentials::new("a", "b")).unwrap().parse(response(), received());
+        let _ = api.embed_url(&event, &Viewer::new("u", "n")).unwrap().parse(response(), received());
+        let _ = api.register(&event, &Registration::new("n", "e@x.co")).unwrap().parse(response(), received());
+        let _ = api.registrants(&event).unwrap().parse(response(), received());
+        let _ = api.unregister(&event, "e@x.co").unwrap().parse(response(), received());
+        let _ = api.event(&event).unwrap().parse(response(), received());
+        let _ = api.company_events(&CompanyId::new("co")).unwrap().parse(response(), received());
+        if let Err(err) = api.add_presenter(&event, "e@x.co").unwrap().parse(response(), received()) {
             let _ = (err.to_string(), format!("{err:?}"), err.is_already_registered(), err.retry_after());
         }
     }

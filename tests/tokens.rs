@@ -43,7 +43,7 @@ fn round_trip_returns_the_same_claims() {
         .email("ada@example.com")
         .profile("organization", "Analytical Engines")
         .linkedin("https://www.linkedin.com/in/ada")
-        .roles([Role::Transcriber, Role::Interpreter, Role::from_name("moderator")])
+        .roles([Role::Transcriber, Role::Interpreter, Role::unlisted("moderator")])
         .build()
         .unwrap();
     let token = key().sign(&claims).unwrap();
@@ -70,7 +70,10 @@ fn expiry_is_checked_with_leeway() {
         "within the 60 s leeway"
     );
     let err = v.verify_at(token.as_str(), at(1_700_000_361)).unwrap_err();
-    assert!(matches!(err, Error::Expired { leeway_secs: 60, .. }), "{err:?}");
+    assert!(
+        err.is_expired() && matches!(err, Error::Expired { leeway_secs: 60, .. }),
+        "{err:?}"
+    );
     assert_eq!(
         err.to_string(),
         "the token expired at 2023-11-14 22:18:20.0 +00:00:00 (Unix time 1700000300), beyond the 60 s leeway"
@@ -92,7 +95,10 @@ fn tampered_payload_is_refused() {
     let err = verifier()
         .verify_at(&parts.join("."), at(1_700_000_000))
         .unwrap_err();
-    assert!(matches!(err, Error::BadSignature), "{err:?}");
+    assert!(
+        err.is_invalid_token() && matches!(err, Error::BadSignature { .. }),
+        "{err:?}"
+    );
     assert_eq!(
         err.to_string(),
         "the token's signature does not match this public key: it was signed with another key, or altered"
@@ -105,7 +111,7 @@ fn token_from_another_key_is_refused() {
     let token = other.sign(&Claims::builder("Ada").build().unwrap()).unwrap();
     assert!(matches!(
         verifier().verify(token.as_str()),
-        Err(Error::BadSignature)
+        Err(Error::BadSignature { .. })
     ));
 }
 
@@ -136,7 +142,7 @@ fn hs256_signed_with_the_public_key_is_refused() {
     });
     let err = verifier().verify(&token).unwrap_err();
     assert!(
-        matches!(&err, Error::UnsupportedAlgorithm { alg } if alg == "HS256"),
+        matches!(&err, Error::UnsupportedAlgorithm { alg, .. } if alg == "HS256"),
         "{err:?}"
     );
     assert_eq!(
@@ -162,7 +168,7 @@ fn other_rsa_algorithms_are_refused_even_with_a_valid_signature() {
         .verify(&forge(&format!(r#"{{"alg":"{long}"}}"#), "{}", |_| Vec::new()))
         .unwrap_err();
     assert!(
-        matches!(&err, Error::UnsupportedAlgorithm { alg } if alg.len() == 16),
+        matches!(&err, Error::UnsupportedAlgorithm { alg, .. } if alg.len() == 16),
         "{err:?}"
     );
 }
@@ -189,7 +195,10 @@ fn malformed_tokens_say_what_is_wrong() {
     ];
     for (token, expected) in cases {
         let err = verifier().verify(&token).unwrap_err();
-        assert!(matches!(err, Error::MalformedToken { .. }), "{token}: {err:?}");
+        assert!(
+            err.is_invalid_token() && matches!(err, Error::MalformedToken { .. }),
+            "{token}: {err:?}"
+        );
         assert!(err.to_string().contains(expected), "{token}: {err}");
     }
 }
@@ -221,7 +230,10 @@ fn validly_signed_payload_that_is_not_frameable_claims() {
     let header = r#"{"alg":"RS256","typ":"JWT"}"#;
     let missing_name = forge(header, r#"{"iat":1,"exp":9999999999}"#, sign);
     let err = verifier().verify(&missing_name).unwrap_err();
-    assert!(matches!(err, Error::InvalidPayload(_)), "{err:?}");
+    assert!(
+        err.is_invalid_token() && matches!(err, Error::InvalidPayload { .. }),
+        "{err:?}"
+    );
     assert_eq!(err.to_string(), "the token's claims are not Frameable claims");
     let source = std::error::Error::source(&err).unwrap().to_string();
     assert!(source.contains("missing field `displayName`"), "{source}");
@@ -229,7 +241,7 @@ fn validly_signed_payload_that_is_not_frameable_claims() {
     let missing_exp = forge(header, r#"{"displayName":"Ada","iat":1}"#, sign);
     assert!(matches!(
         verifier().verify(&missing_exp),
-        Err(Error::InvalidPayload(_))
+        Err(Error::InvalidPayload { .. })
     ));
 
     let leaky = forge(
@@ -239,7 +251,8 @@ fn validly_signed_payload_that_is_not_frameable_claims() {
     );
     let err = verifier().verify(&leaky).unwrap_err();
     let chain = format!("{err:?} {}", std::error::Error::source(&err).unwrap());
-    assert!(chain.contains("<redacted>") && !chain.contains("ada@"), "{chain}");
+    assert!(!chain.contains("ada@"), "{chain}");
+    assert!(chain.contains("expected i64, found a string at iat"), "{chain}");
 }
 
 #[test]

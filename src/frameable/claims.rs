@@ -30,9 +30,21 @@ pub const MAX_PROFILE_FIELDS: usize = 50;
 
 /// A privilege Frameable grants the user on top of attending.
 ///
-/// Serialized as Frameable's lowercase names. Roles Frameable adds later can be sent with
-/// [`Role::from_name`] before this crate names them; known names always map to their variant,
-/// so `Role::from_name("host") == Role::Host`.
+/// Serialized as Frameable's lowercase names. Parsing input is strict: [`str::parse`] and
+/// `Deserialize` (for a query string or a form) accept only the four roles below, so a request
+/// cannot slip `?role=admin` into a signed token. A role Frameable adds before this crate
+/// names it is sent with the explicit [`Role::unlisted`]. Reading a verified token's claims
+/// keeps any role it carries.
+///
+/// ```
+/// use event_sso::frameable::Role;
+///
+/// assert_eq!("host".parse::<Role>()?, Role::Host);
+/// assert!("admin".parse::<Role>().is_err());
+/// assert_eq!(Role::unlisted("moderator").as_str(), "moderator");
+/// assert_eq!(Role::unlisted("host"), Role::Host);
+/// # Ok::<(), event_sso::frameable::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Role {
@@ -46,22 +58,38 @@ pub enum Role {
     /// May provide live audio translation (interpretation must be enabled for the organization
     /// and the event).
     Interpreter,
-    /// A role this crate does not name yet. Build it with [`Role::from_name`]; `build()` checks
-    /// that the name is lowercase letters, digits, `-` or `_`.
-    Other(String),
+    /// A role this crate does not name; made only by [`Role::unlisted`] or read from a token.
+    /// `build()` checks that the name is lowercase letters, digits, `-` or `_`.
+    Other(UnlistedRole),
 }
 
+/// The name of a role this crate does not list, made by [`Role::unlisted`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UnlistedRole(String);
+
+impl UnlistedRole {
+    /// The role's name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Frameable's names of the roles this crate lists.
+const LISTED: [(&str, Role); 4] = [
+    ("host", Role::Host),
+    ("presenter", Role::Presenter),
+    ("transcriber", Role::Transcriber),
+    ("interpreter", Role::Interpreter),
+];
+const LISTED_NAMES: &[&str] = &["host", "presenter", "transcriber", "interpreter"];
+
 impl Role {
-    /// The role for a name as Frameable spells it; unknown names become [`Role::Other`].
-    pub fn from_name(name: impl Into<String>) -> Role {
+    /// A role by Frameable's name for it, including roles this crate does not list: a
+    /// deliberate choice, never the way to read a role from a request. Listed names give their
+    /// variant (`Role::unlisted("host") == Role::Host`).
+    pub fn unlisted(name: impl Into<String>) -> Role {
         let name = name.into();
-        match name.as_str() {
-            "host" => Role::Host,
-            "presenter" => Role::Presenter,
-            "transcriber" => Role::Transcriber,
-            "interpreter" => Role::Interpreter,
-            _ => Role::Other(name),
-        }
+        name.parse().unwrap_or(Role::Other(UnlistedRole(name)))
     }
 
     /// The name as it appears in the token.
@@ -71,8 +99,20 @@ impl Role {
             Role::Presenter => "presenter",
             Role::Transcriber => "transcriber",
             Role::Interpreter => "interpreter",
-            Role::Other(name) => name,
+            Role::Other(name) => name.as_str(),
         }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = Error;
+
+    /// One of the listed roles, by Frameable's lowercase name; anything else is refused.
+    fn from_str(name: &str) -> Result<Role, Error> {
+        LISTED
+            .into_iter()
+            .find_map(|(listed, role)| (listed == name).then_some(role))
+            .ok_or(Error::UnknownRole { listed: LISTED_NAMES })
     }
 }
 
@@ -89,9 +129,18 @@ impl Serialize for Role {
 }
 
 impl<'de> Deserialize<'de> for Role {
+    /// Strict, like [`FromStr`](std::str::FromStr): input names one of the listed roles.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Role::from_name)
+        let name = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        name.parse()
+            .map_err(|_| serde::de::Error::unknown_variant(&name, LISTED_NAMES))
     }
+}
+
+/// A verified token's roles, kept whatever they are, so a role Frameable adds later can be
+/// read back.
+fn any_roles<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Role>, D::Error> {
+    Vec::<String>::deserialize(deserializer).map(|names| names.into_iter().map(Role::unlisted).collect())
 }
 
 /// The claims of a Frameable login token.
@@ -113,7 +162,11 @@ pub struct Claims {
     avatar_url: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     user_profile: Vec<(String, String)>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "any_roles"
+    )]
     roles: Vec<Role>,
     #[serde(with = "time::serde::timestamp")]
     iat: OffsetDateTime,
@@ -338,7 +391,7 @@ impl ClaimsBuilder {
         let mut roles = Vec::with_capacity(draft.roles.len());
         for (i, role) in draft.roles.into_iter().enumerate() {
             if let Role::Other(name) = &role
-                && !valid_role_name(name)
+                && !valid_role_name(name.as_str())
             {
                 check.fail(
                     format!("roles[{i}]"),

@@ -1,11 +1,10 @@
 use std::fmt;
 
-use http::header::{CACHE_CONTROL, LOCATION, REFERRER_POLICY};
-use http::{HeaderValue, StatusCode};
 use url::Url;
 
 use super::error::Error;
 use super::token::Token;
+use crate::JoinUrl;
 
 /// A Frameable event's address, to which a [`Token`] is added to make the join URL.
 ///
@@ -27,30 +26,28 @@ impl EventLink {
     /// segment, so `/`, `?`, `#` and spaces in it are percent-encoded.
     pub fn new(subdomain: &str, event: &str) -> Result<EventLink, Error> {
         let subdomain = subdomain.trim().to_ascii_lowercase();
-        if let Some(first) = subdomain.strip_suffix(".frameable.com") {
-            return Err(Error::InvalidLink(format!(
-                "give the subdomain alone (`{first}`), without `.frameable.com`"
-            )));
+        if subdomain.ends_with(".frameable.com") {
+            return Err(Error::invalid_link(
+                "give the subdomain alone (`acme` for acme.frameable.com), without `.frameable.com`",
+            ));
         }
         if !is_dns_label(&subdomain) {
-            return Err(Error::InvalidLink(
+            return Err(Error::invalid_link(
                 "the subdomain must be 1 to 63 letters, digits or inner hyphens, \
-                 such as `acme` in acme.frameable.com"
-                    .to_owned(),
+                 such as `acme` in acme.frameable.com",
             ));
         }
         // `.` and `..` would be resolved away as path steps, not sent as the event's name.
         if event.trim().is_empty() || event.chars().any(char::is_control) || event == "." || event == ".." {
-            return Err(Error::InvalidLink(
+            return Err(Error::invalid_link(
                 "the event must be a non-blank name without control characters, and not `.` or `..`, \
-                 such as `launch-party`"
-                    .to_owned(),
+                 such as `launch-party`",
             ));
         }
         let mut url = Url::parse(&format!("https://{subdomain}.frameable.com/events"))
-            .map_err(|_| Error::InvalidLink("the subdomain does not make a valid host name".to_owned()))?;
+            .map_err(|_| Error::invalid_link("the subdomain does not make a valid host name"))?;
         url.path_segments_mut()
-            .map_err(|()| Error::InvalidLink("the subdomain does not make a valid host name".to_owned()))?
+            .map_err(|()| Error::invalid_link("the subdomain does not make a valid host name"))?
             .push(event);
         Ok(EventLink { url })
     }
@@ -60,10 +57,10 @@ impl EventLink {
     /// `EventLink` never holds a login.
     pub fn parse(url: &str) -> Result<EventLink, Error> {
         let mut url = Url::parse(url.trim())
-            .map_err(|e| Error::InvalidLink(format!("the event URL does not parse ({e})")))?;
+            .map_err(|_| Error::invalid_link("the event URL does not parse as an absolute URL"))?;
         if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-            return Err(Error::InvalidLink(
-                "the event URL must be an absolute http:// or https:// URL".to_owned(),
+            return Err(Error::invalid_link(
+                "the event URL must be an absolute http:// or https:// URL",
             ));
         }
         if url.query_pairs().any(|(name, _)| name == "token") {
@@ -86,29 +83,19 @@ impl EventLink {
     }
 
     /// The join URL: the event page with `token=<jwt>` appended to its query. It logs the
-    /// holder in, so treat it as a secret: redirect to it, don't log it or e-mail it.
-    pub fn with_token(&self, token: &Token) -> Url {
+    /// holder in, so it is a [`JoinUrl`]: no `Display`, a redacted `Debug`. Redirect to it
+    /// ([`JoinUrl::redirect`]); don't log it or e-mail it.
+    pub fn with_token(&self, token: &Token) -> JoinUrl {
         let mut url = self.url.clone();
         url.query_pairs_mut().append_pair("token", token.as_str());
-        url
+        JoinUrl::new(url)
     }
 
     /// A `302 Found` to the join URL, as Frameable advises: mint the token when the user
-    /// clicks, then redirect. Carries `Cache-Control: no-store` (no cache keeps the login) and
-    /// `Referrer-Policy: no-referrer` (the token does not leak to the next site); the
-    /// `Location` header is marked sensitive. The body is `B::default()`, so it fits any
-    /// framework's body type.
+    /// clicks, then redirect. The same as `self.with_token(token).redirect()`; see
+    /// [`JoinUrl::redirect`] for the headers.
     pub fn redirect<B: Default>(&self, token: &Token) -> http::Response<B> {
-        let mut location = HeaderValue::try_from(self.with_token(token).as_str())
-            .expect("a serialized URL is printable ASCII, so always a valid header value");
-        location.set_sensitive(true);
-        let mut response = http::Response::new(B::default());
-        *response.status_mut() = StatusCode::FOUND;
-        let headers = response.headers_mut();
-        headers.insert(LOCATION, location);
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-        response
+        self.with_token(token).redirect()
     }
 }
 

@@ -1,10 +1,16 @@
+//! The access token's whole life, in one place: the token endpoint and its answer, how long
+//! a token is used, the cache that makes one token request serve every waiting call, and
+//! when a refusal means "renew it".
+
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde::Deserialize;
+use http::{HeaderValue, Method};
+use serde::{Deserialize, Serialize};
 
 use super::error::Error;
+use super::request::{Api, Call, CallKind, Route, route};
 
 /// The `audience` Sequel's token endpoint expects.
 pub const DEFAULT_AUDIENCE: &str = "https://www.introvoke.com/api";
@@ -34,10 +40,7 @@ impl Credentials {
     /// Credentials from `SEQUEL_CLIENT_ID` and `SEQUEL_CLIENT_SECRET`; the error names the
     /// variable that is missing or empty.
     pub fn from_env() -> Result<Credentials, Error> {
-        let read = |name: &'static str| match std::env::var(name) {
-            Ok(value) if !value.trim().is_empty() => Ok(value.trim().to_owned()),
-            _ => Err(Error::MissingEnv { name }),
-        };
+        let read = |name: &'static str| env_var(name).ok_or(Error::MissingEnv { name });
         Ok(Credentials::new(
             read("SEQUEL_CLIENT_ID")?,
             read("SEQUEL_CLIENT_SECRET")?,
@@ -48,6 +51,14 @@ impl Credentials {
     pub fn client_id(&self) -> &str {
         &self.client_id
     }
+}
+
+/// A variable's trimmed value, unless it is missing or blank.
+pub(crate) fn env_var(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|value| value.trim().to_owned())
+        .filter(|value| !value.is_empty())
 }
 
 impl fmt::Debug for Credentials {
@@ -73,6 +84,14 @@ impl AccessToken {
     pub fn secret(&self) -> &str {
         &self.0
     }
+
+    /// `Bearer <token>`, marked sensitive so HTTP libraries leave it out of their logs.
+    pub(crate) fn header_value(&self) -> Result<HeaderValue, Error> {
+        let mut value = HeaderValue::try_from(format!("Bearer {}", self.secret()))
+            .map_err(|_| Error::invalid("access token", "is not a valid header value"))?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
 }
 
 impl fmt::Debug for AccessToken {
@@ -91,36 +110,54 @@ pub struct TokenGrant {
     pub lifetime: Option<Duration>,
 }
 
+static TOKEN: Route = route("POST /oauth/token", Method::POST, true);
+
+impl Api {
+    /// `POST /api/oauth/token`: an access token for the client credentials.
+    pub fn token(&self, credentials: &Credentials) -> Result<Call<TokenGrant>, Error> {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            client_id: &'a str,
+            client_secret: &'a str,
+            audience: &'a str,
+            grant_type: &'static str,
+        }
+        let body = Body {
+            client_id: &credentials.client_id,
+            client_secret: &credentials.client_secret,
+            audience: &self.audience,
+            grant_type: "client_credentials",
+        };
+        let url = self.url(&["api", "oauth", "token"]);
+        Ok(Call::new(&TOKEN, url, CallKind::Token, decode_grant).json(&body))
+    }
+}
+
 #[derive(Deserialize)]
-pub(crate) struct WireTokenGrant {
+struct WireTokenGrant {
     access_token: String,
     expires_in: Option<f64>,
     expires: Option<f64>,
 }
 
-impl From<WireTokenGrant> for TokenGrant {
-    fn from(wire: WireTokenGrant) -> TokenGrant {
-        let lifetime = lifetime(&wire);
-        TokenGrant {
-            access_token: AccessToken::new(wire.access_token),
-            lifetime,
-        }
-    }
+fn decode_grant(call: &'static str, body: &[u8], received_at: SystemTime) -> Result<TokenGrant, Error> {
+    let wire: WireTokenGrant = super::request::decode_json(call, body, received_at)?;
+    Ok(TokenGrant {
+        lifetime: lifetime(&wire, received_at),
+        access_token: AccessToken::new(wire.access_token),
+    })
 }
 
-/// `expires_in` is seconds from now. `expires` is undocumented: a large number is read as a
-/// Unix time (in milliseconds past 10^12, else seconds), a small one as seconds from now.
-fn lifetime(wire: &WireTokenGrant) -> Option<Duration> {
+/// `expires_in` is seconds from `now`. `expires` is undocumented: a large number is read as a
+/// Unix time (in milliseconds past 10^12, else seconds), a small one as seconds from `now`.
+fn lifetime(wire: &WireTokenGrant, now: SystemTime) -> Option<Duration> {
     let positive =
         |secs: f64| (secs.is_finite() && secs > 0.0).then(|| Duration::from_secs_f64(secs.min(1e9)));
     if let Some(secs) = wire.expires_in {
         return positive(secs);
     }
     let expires = wire.expires?;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs_f64();
+    let now = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs_f64();
     match expires {
         e if e > 1e12 => positive(e / 1000.0 - now),
         e if e > 1e9 => positive(e - now),
@@ -128,14 +165,61 @@ fn lifetime(wire: &WireTokenGrant) -> Option<Duration> {
     }
 }
 
+/// Whether `error`, the answer to a call made with an access token, means the token was
+/// refused, so it should be renewed and the call tried once more: a `401`, or the `404`
+/// "Invalid auth token" Sequel documents for registering (refused before anything was done,
+/// so the retry is safe even there).
 #[cfg(any(feature = "async", feature = "blocking"))]
-pub(crate) use cache::TokenCache;
+pub(crate) fn token_refused(error: &Error) -> bool {
+    match error {
+        Error::Api(api) => api.status == http::StatusCode::UNAUTHORIZED || api.is_invalid_token(),
+        _ => false,
+    }
+}
+
+#[cfg(any(feature = "async", feature = "blocking"))]
+pub(crate) use cache::Tokens;
 
 #[cfg(any(feature = "async", feature = "blocking"))]
 mod cache {
+    use std::future::Future;
     use std::time::{Duration, Instant};
 
     use super::{AccessToken, TokenGrant};
+    use crate::sequel::Error;
+
+    /// The client's token, shared by every call and clone.
+    #[derive(Debug)]
+    pub(crate) struct Tokens(tokio::sync::Mutex<TokenCache>);
+
+    impl Tokens {
+        pub(crate) fn new(default_lifetime: Duration) -> Tokens {
+            Tokens(tokio::sync::Mutex::new(TokenCache::new(default_lifetime)))
+        }
+
+        /// The cached token, or a new one from `fetch`.
+        ///
+        /// The lock is held while `fetch` runs, so calls that find the cache empty together
+        /// wait for one token request instead of each sending their own. That is sound only
+        /// because `fetch` (the token request) never asks for a token itself: it must not call
+        /// `get`, or it would wait on its own lock.
+        pub(crate) async fn get<F>(&self, fetch: impl FnOnce() -> F) -> Result<AccessToken, Error>
+        where
+            F: Future<Output = Result<TokenGrant, Error>>,
+        {
+            let mut cache = self.0.lock().await;
+            if let Some(token) = cache.fresh(Instant::now()) {
+                return Ok(token);
+            }
+            let grant = fetch().await?;
+            Ok(cache.store(grant, Instant::now()))
+        }
+
+        /// Drops `refused`, unless another call has already replaced it.
+        pub(crate) async fn reject(&self, refused: &AccessToken) {
+            self.0.lock().await.reject(refused);
+        }
+    }
 
     /// The cached access token, and when to stop using it. Pure: the clock is passed in, and
     /// the transports hold it behind the lock that makes one refresh serve every waiting call.
@@ -182,6 +266,8 @@ mod cache {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(any(feature = "async", feature = "blocking"))]
+    use super::cache::TokenCache;
     use super::*;
     #[cfg(any(feature = "async", feature = "blocking"))]
     use std::time::Instant;
@@ -195,6 +281,8 @@ mod tests {
 
     #[test]
     fn lifetime_from_expires_in_or_expires() {
+        let now = SystemTime::now();
+        let lifetime = |wire: &WireTokenGrant| lifetime(wire, now);
         let wire = |expires_in, expires| WireTokenGrant {
             access_token: String::new(),
             expires_in,
@@ -208,16 +296,14 @@ mod tests {
             lifetime(&wire(None, Some(7200.0))),
             Some(Duration::from_secs(7200))
         );
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs_f64();
-        let in_an_hour = lifetime(&wire(None, Some(now + 3600.0))).unwrap();
-        assert!((3590..=3600).contains(&in_an_hour.as_secs()), "{in_an_hour:?}");
-        let in_an_hour_ms = lifetime(&wire(None, Some((now + 3600.0) * 1000.0))).unwrap();
-        assert!(
-            (3590..=3600).contains(&in_an_hour_ms.as_secs()),
-            "{in_an_hour_ms:?}"
+        let now = now.duration_since(UNIX_EPOCH).unwrap().as_secs_f64();
+        assert_eq!(
+            lifetime(&wire(None, Some(now + 3600.0))).map(|d| d.as_secs_f64().round()),
+            Some(3600.0)
+        );
+        assert_eq!(
+            lifetime(&wire(None, Some((now + 3600.0) * 1000.0))).map(|d| d.as_secs_f64().round()),
+            Some(3600.0)
         );
         assert_eq!(
             lifetime(&wire(None, Some(now - 10.0))),

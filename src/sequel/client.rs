@@ -1,33 +1,37 @@
-use std::future::{Future, poll_fn};
-use std::pin::Pin;
+//! The client engine: sends [`Call`]s through reqwest with the access token, retries, and
+//! reads the answers. The async [`Client`] is this engine; the blocking client drives it.
+
 use std::sync::Arc;
-use std::task::Poll;
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
-use tokio::sync::Mutex;
+use bytes::Bytes;
+use futures_util::StreamExt;
+use http::header::RETRY_AFTER;
+use http::{HeaderValue, StatusCode};
 
-use super::auth::{AccessToken, Credentials, TokenCache};
+use super::auth::{self, AccessToken, Credentials, Tokens};
+use super::builder::{ClientBuilder, Config};
 use super::bulk::{BulkOptions, BulkReport, Tally};
-use super::error::Error;
-use super::models::{CompanyId, EmbedUrl, Event, EventId, Registrant, Registration, Viewer};
+use super::error::{Error, TransportKind};
+use super::models::{self, CompanyId, EmbedUrl, Event, EventId, Registrant, Registration, Viewer};
 use super::request::Call;
-use super::transport::{self, Attempts, BodyRead, ClientBuilder, Config, Next};
+use super::retry::jitter;
 
 /// The async Sequel client (feature `async`, on by default).
 ///
 /// Cheap to clone: clones share one connection pool and one access-token cache, so make one
 /// at start-up and hand clones around. Every method gets a token first when none is cached or
 /// the cached one is due for renewal; when many calls find it so at once, one token request
-/// serves them all. A `401` renews the token and retries once.
+/// serves them all. A refused token is renewed and the call retried once.
 ///
 /// ```no_run
-/// use event_sso::sequel::{Client, Credentials, EventId, Viewer};
+/// use event_sso::sequel::{Client, EventId, Viewer};
 ///
 /// # async fn run() -> Result<(), event_sso::sequel::Error> {
-/// let client = Client::builder(Credentials::from_env()?).build()?;
+/// let client = Client::builder_from_env()?.build()?;
 /// let viewer = Viewer::new("user-42", "Ada Lovelace").email("ada@example.com");
 /// let embed = client.embed_url(&EventId::new("6f1c..."), &viewer).await?;
-/// println!("<iframe src=\"{}\"></iframe>", embed.as_str());
+/// # let _ = embed;
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
@@ -39,23 +43,14 @@ pub struct Client {
 struct Inner {
     http: reqwest::Client,
     config: Config,
-    tokens: Mutex<TokenCache>,
+    tokens: Tokens,
 }
 
 impl ClientBuilder<Client> {
-    /// Makes the client; fails on an unusable base URL or user agent.
+    /// Makes the client; fails on an unusable base URL or user agent, or an `https` base URL
+    /// in a build without TLS.
     pub fn build(self) -> Result<Client, Error> {
-        let config = self.config()?;
-        let http = reqwest::Client::builder()
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            .user_agent(&self.user_agent)
-            .build()
-            .map_err(transport::transport_error)?;
-        let tokens = Mutex::new(TokenCache::new(config.token_lifetime));
-        Ok(Client {
-            inner: Arc::new(Inner { http, config, tokens }),
-        })
+        Client::from_config(self.into_config()?)
     }
 }
 
@@ -65,9 +60,27 @@ impl Client {
         ClientBuilder::new(credentials)
     }
 
+    /// Starts configuring a client from the environment; see [`ClientBuilder::from_env`].
+    pub fn builder_from_env() -> Result<ClientBuilder<Client>, Error> {
+        ClientBuilder::from_env()
+    }
+
     /// A client with every default: production API, 30 s timeout, default retries.
     pub fn new(credentials: Credentials) -> Result<Client, Error> {
         Client::builder(credentials).build()
+    }
+
+    pub(crate) fn from_config(config: Config) -> Result<Client, Error> {
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.connect_timeout)
+            .user_agent(&config.user_agent)
+            .build()
+            .map_err(transport_error)?;
+        let tokens = Tokens::new(config.token_lifetime);
+        Ok(Client {
+            inner: Arc::new(Inner { http, config, tokens }),
+        })
     }
 
     /// The URL to put in an `<iframe src>` for this viewer; mint one per page view.
@@ -79,7 +92,8 @@ impl Client {
     /// Registers a person for the event and returns their join URL. A second registration of
     /// the same e-mail fails with an error for which
     /// [`is_already_registered`](Error::is_already_registered) is true; see
-    /// [`register_or_get`](Self::register_or_get).
+    /// [`register_or_get`](Self::register_or_get). Sent once: not repeated after a `5xx`, since
+    /// the first attempt may have registered them.
     pub async fn register(&self, event: &EventId, registration: &Registration) -> Result<Registrant, Error> {
         self.execute(self.inner.config.api.register(event, registration)?)
             .await
@@ -94,7 +108,7 @@ impl Client {
     ) -> Result<Registrant, Error> {
         match self.register(event, registration).await {
             Err(refused) if refused.is_already_registered() => {
-                transport::existing_registrant(self.registrants(event).await?, &registration.email, refused)
+                models::find_registrant(self.registrants(event).await?, &registration.email).ok_or(refused)
             }
             result => result,
         }
@@ -147,46 +161,26 @@ impl Client {
             .await
     }
 
-    /// Registers everyone in `registrations` with at most
-    /// [`BulkOptions::concurrency`] in flight, each retried per the client's policy, and
-    /// reports every one of them, in input order: registered, already registered (with the
-    /// existing join URL, looked up once at the end), or failed (with the registration and the
-    /// error). The registrations run concurrently on the calling task; nothing is spawned.
+    /// Registers everyone in `registrations` with at most [`BulkOptions::concurrency`] in
+    /// flight, each retried per the client's policy, and reports every one of them, in input
+    /// order: registered, already registered (with the existing join URL, looked up once at
+    /// the end), or failed (with the registration and the error). The registrations run
+    /// concurrently on the calling task; nothing is spawned.
     pub async fn register_all(
         &self,
         event: &EventId,
         registrations: impl IntoIterator<Item = Registration>,
         options: BulkOptions<'_>,
     ) -> BulkReport {
-        type Running<'f> =
-            Pin<Box<dyn Future<Output = (usize, Registration, Result<Registrant, Error>)> + Send + 'f>>;
         let inputs = registrations.into_iter();
         let mut tally = Tally::new(inputs.size_hint(), options.progress);
-        let mut inputs = inputs.enumerate();
-        let mut running: Vec<Running<'_>> = Vec::with_capacity(options.concurrency);
-        loop {
-            while running.len() < options.concurrency {
-                let Some((index, registration)) = inputs.next() else {
-                    break;
-                };
-                running.push(Box::pin(async move {
-                    let result = self.register(event, &registration).await;
-                    (index, registration, result)
-                }));
-            }
-            if running.is_empty() {
-                break;
-            }
-            let (slot, (index, registration, result)) = poll_fn(|cx| {
-                for (slot, call) in running.iter_mut().enumerate() {
-                    if let Poll::Ready(done) = call.as_mut().poll(cx) {
-                        return Poll::Ready((slot, done));
-                    }
-                }
-                Poll::Pending
+        let mut running = futures_util::stream::iter(inputs.enumerate())
+            .map(|(index, registration)| async move {
+                let result = self.register(event, &registration).await;
+                (index, registration, result)
             })
-            .await;
-            drop(running.swap_remove(slot));
+            .buffer_unordered(options.concurrency);
+        while let Some((index, registration, result)) = running.next().await {
             tally.record(index, registration, result);
         }
         let registrants = match tally.needs_registrants() {
@@ -209,7 +203,7 @@ impl Client {
                 Next::Done(result) => return result,
                 Next::RenewToken => {
                     if let Some(refused) = &token {
-                        self.inner.tokens.lock().await.reject(refused);
+                        self.inner.tokens.reject(refused).await;
                     }
                 }
                 Next::Wait(wait) => tokio::time::sleep(wait).await,
@@ -217,47 +211,152 @@ impl Client {
         }
     }
 
-    /// The cached token, or a new one. The lock is held while fetching, so calls that find
-    /// the cache empty together wait for one request.
     async fn access_token(&self) -> Result<AccessToken, Error> {
-        let mut cache = self.inner.tokens.lock().await;
-        if let Some(token) = cache.fresh(Instant::now()) {
-            return Ok(token);
-        }
-        let call = self.inner.config.api.token(&self.inner.config.credentials)?;
-        let grant = Box::pin(self.execute(call)).await?;
-        Ok(cache.store(grant, Instant::now()))
+        let config = &self.inner.config;
+        // The token call needs no token, so `execute` does not come back here: see `Tokens::get`.
+        let fetch = || async { Box::pin(self.execute(config.api.token(&config.credentials)?)).await };
+        self.inner.tokens.get(fetch).await
     }
 
-    async fn send<T>(
-        &self,
-        call: &Call<T>,
-        token: Option<&AccessToken>,
-    ) -> Result<http::Response<Vec<u8>>, Error> {
-        let request =
-            reqwest::Request::try_from(call.to_request(token)?).map_err(transport::transport_error)?;
-        let mut response = self
-            .inner
-            .http
-            .execute(request)
-            .await
-            .map_err(transport::transport_error)?;
-        let (status, headers) = (response.status(), response.headers().clone());
+    async fn send<T>(&self, call: &Call<T>, token: Option<&AccessToken>) -> Result<Answer, Error> {
+        let (method, url, headers, body) = call.parts(token)?;
+        let mut request = reqwest::Request::new(method.clone(), url.clone());
+        *request.headers_mut() = headers;
+        *request.body_mut() = body.map(reqwest::Body::from);
+        let mut response = self.inner.http.execute(request).await.map_err(transport_error)?;
+        let status = response.status();
+        let retry_after = response.headers().get(RETRY_AFTER).cloned();
         let limit = self.inner.config.max_response_bytes;
-        let body = match transport::body_read(response.content_length(), limit)? {
-            BodyRead::Whole => response
-                .bytes()
-                .await
-                .map_err(transport::transport_error)?
-                .to_vec(),
-            BodyRead::Chunked => {
+        let body = match response.content_length() {
+            Some(length) if length > limit as u64 => return Err(Error::BodyTooLarge { limit }),
+            // Declared and within the limit, and reqwest reads no further: take it in one go.
+            Some(_) => response.bytes().await.map_err(transport_error)?,
+            None => {
                 let mut body = Vec::new();
-                while let Some(chunk) = response.chunk().await.map_err(transport::transport_error)? {
-                    transport::append_body(&mut body, &chunk, limit)?;
+                while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+                    if body.len() + chunk.len() > limit {
+                        return Err(Error::BodyTooLarge { limit });
+                    }
+                    body.extend_from_slice(&chunk);
                 }
-                body
+                Bytes::from(body)
             }
         };
-        Ok(transport::http_response(status, headers, body))
+        Ok(Answer {
+            status,
+            retry_after,
+            body,
+            received_at: SystemTime::now(),
+        })
     }
+}
+
+/// What came back from one attempt, read whole.
+struct Answer {
+    status: StatusCode,
+    retry_after: Option<HeaderValue>,
+    body: Bytes,
+    received_at: SystemTime,
+}
+
+/// What to do after an attempt.
+enum Next<T> {
+    /// Return this.
+    Done(Result<T, Error>),
+    /// Drop the access token Sequel refused, get a new one, and try again.
+    RenewToken,
+    /// Wait, then try again.
+    Wait(Duration),
+}
+
+/// The attempts of one call: counts retries, allows one token renewal, and traces each attempt.
+struct Attempts<'a> {
+    policy: &'a super::RetryPolicy,
+    retries: u32,
+    renewed_token: bool,
+    #[cfg(feature = "tracing")]
+    span: tracing::Span,
+}
+
+impl<'a> Attempts<'a> {
+    fn new<T>(config: &'a Config, call: &Call<T>) -> Self {
+        #[cfg(not(feature = "tracing"))]
+        let _ = call;
+        Attempts {
+            policy: &config.retry,
+            retries: 0,
+            renewed_token: false,
+            #[cfg(feature = "tracing")]
+            span: tracing::debug_span!("sequel", call = call.name()),
+        }
+    }
+
+    /// Decides what follows an attempt that took `latency` and ended in `outcome`.
+    fn next<T>(&mut self, call: &Call<T>, outcome: Result<Answer, Error>, latency: Duration) -> Next<T> {
+        #[cfg(feature = "tracing")]
+        self.trace(&outcome, latency);
+        #[cfg(not(feature = "tracing"))]
+        let _ = latency;
+
+        let read = outcome.and_then(|answer| {
+            call.read(
+                answer.status,
+                answer.retry_after.as_ref(),
+                &answer.body,
+                answer.received_at,
+            )
+        });
+        let error = match read {
+            Ok(value) => return Next::Done(Ok(value)),
+            Err(error) => error,
+        };
+        if call.needs_token() && !self.renewed_token && auth::token_refused(&error) {
+            self.renewed_token = true;
+            return Next::RenewToken;
+        }
+        match self
+            .policy
+            .delay(self.retries, &error, call.is_repeatable(), jitter())
+        {
+            Some(wait) => {
+                self.retries += 1;
+                Next::Wait(wait)
+            }
+            None => Next::Done(Err(error)),
+        }
+    }
+
+    #[cfg(feature = "tracing")]
+    fn trace(&self, outcome: &Result<Answer, Error>, latency: Duration) {
+        let attempt = self.retries + u32::from(self.renewed_token) + 1;
+        let latency_ms = latency.as_secs_f64() * 1000.0;
+        match outcome {
+            Ok(answer) => tracing::debug!(
+                parent: &self.span,
+                status = answer.status.as_u16(),
+                attempt,
+                latency_ms,
+                "sequel attempt"
+            ),
+            Err(error) => tracing::debug!(
+                parent: &self.span,
+                error = %error,
+                attempt,
+                latency_ms,
+                "sequel attempt failed"
+            ),
+        }
+    }
+}
+
+/// Reads a reqwest error, dropping the URL (it may carry an e-mail address).
+fn transport_error(error: reqwest::Error) -> Error {
+    let kind = if error.is_timeout() {
+        TransportKind::Timeout
+    } else if error.is_connect() {
+        TransportKind::Connect
+    } else {
+        TransportKind::Other
+    };
+    Error::transport(kind, error.without_url())
 }

@@ -3,16 +3,23 @@ use std::time::Duration;
 
 use http::StatusCode;
 
-pub use crate::redact::JsonError;
+pub use crate::json::JsonError;
 
 /// Everything that can go wrong talking to Sequel.
 ///
-/// Ask with the predicates ([`is_timeout`](Error::is_timeout),
-/// [`is_already_registered`](Error::is_already_registered), [`is_not_found`](Error::is_not_found),
-/// [`status`](Error::status), [`retry_after`](Error::retry_after)) rather than matching on
-/// internals. Messages never contain the client secret, an access token, an embed or join URL,
-/// or an e-mail address: where Sequel's own message quotes an e-mail, `Display` and `Debug` show
-/// `<email>` instead, and [`api_message`](Error::api_message) gives the original.
+/// Ask with the predicates rather than matching variants: [`is_timeout`](Error::is_timeout),
+/// [`is_connect`](Error::is_connect), [`is_auth`](Error::is_auth),
+/// [`is_rate_limited`](Error::is_rate_limited), [`is_already_registered`](Error::is_already_registered),
+/// [`is_not_found`](Error::is_not_found), [`is_decode`](Error::is_decode),
+/// [`is_invalid_input`](Error::is_invalid_input), [`status`](Error::status) and
+/// [`retry_after`](Error::retry_after). Every variant is `#[non_exhaustive]`, so variants can
+/// gain fields as Sequel's API is better known.
+///
+/// Messages are built from parts the crate chose (a status, a call's name, a JSON path), never
+/// from text that may hold what was sent: they cannot contain the client secret, an access
+/// token, an embed or join URL, or an e-mail address. Sequel's own message is shown only when
+/// it is one of the messages Sequel documents; otherwise it is in
+/// [`api_message`](Error::api_message), unfiltered, for you to log as you see fit.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -22,6 +29,7 @@ pub enum Error {
         TransportKind::Timeout => "the request to the Sequel API timed out",
         TransportKind::Other => "the request to the Sequel API failed",
     })]
+    #[non_exhaustive]
     Transport {
         /// What kind of failure.
         kind: TransportKind,
@@ -32,27 +40,30 @@ pub enum Error {
 
     /// Sequel answered with an error status.
     #[error("{0}")]
+    #[non_exhaustive]
     Api(ApiError),
 
     /// Sequel refused the client credentials when asked for an access token.
     #[error("Sequel refused the client credentials: {0}")]
+    #[non_exhaustive]
     Auth(ApiError),
 
-    /// A successful response whose body is not what the endpoint returns.
-    #[error("cannot decode Sequel's response to {call}: unexpected data at `{path}`")]
+    /// A successful response whose body is not what the endpoint returns; the source says
+    /// what was expected and where.
+    #[error("cannot decode Sequel's response to {call}")]
+    #[non_exhaustive]
     Decode {
         /// The call, as method and path template, for example `GET /event/{eventId}`.
         call: &'static str,
-        /// Where in the JSON the problem is, for example `[3].join_url`; `.` for the whole body.
-        path: String,
-        /// The JSON error, with the values it quotes redacted.
+        /// What was wrong and where, without the values.
         #[source]
         source: JsonError,
     },
 
-    /// A successful response whose body is not JSON where JSON was expected, or not a URL where
-    /// a URL was expected.
+    /// A successful response with no body where one was expected, or not a URL where a URL
+    /// was expected.
     #[error("cannot decode Sequel's response to {call}: {reason}")]
+    #[non_exhaustive]
     UnexpectedBody {
         /// The call, as method and path template.
         call: &'static str,
@@ -63,6 +74,7 @@ pub enum Error {
     /// The response body was larger than the client accepts (see
     /// `ClientBuilder::max_response_bytes`).
     #[error("Sequel's response is larger than the {limit} bytes this client accepts")]
+    #[non_exhaustive]
     BodyTooLarge {
         /// The limit, in bytes.
         limit: usize,
@@ -70,15 +82,17 @@ pub enum Error {
 
     /// An argument or a setting cannot be used; the message names it and says why.
     #[error("invalid {field}: {reason}")]
+    #[non_exhaustive]
     InvalidInput {
         /// The argument or setting, for example `base_url` or `event id`.
         field: &'static str,
         /// Why it cannot be used.
-        reason: String,
+        reason: &'static str,
     },
 
-    /// [`Credentials::from_env`](super::Credentials::from_env) found a variable missing or empty.
+    /// An environment variable the client needs is missing or empty.
     #[error("the environment variable {name} is not set")]
+    #[non_exhaustive]
     MissingEnv {
         /// The variable's name.
         name: &'static str,
@@ -98,26 +112,51 @@ pub enum TransportKind {
 }
 
 impl Error {
-    /// Whether the request timed out.
-    pub fn is_timeout(&self) -> bool {
-        matches!(
-            self,
-            Error::Transport {
-                kind: TransportKind::Timeout,
-                ..
-            }
-        )
+    pub(crate) fn invalid(field: &'static str, reason: &'static str) -> Error {
+        Error::InvalidInput { field, reason }
     }
 
-    /// Whether no connection could be made (so the request was never sent).
+    pub(crate) fn transport(
+        kind: TransportKind,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Error {
+        Error::Transport {
+            kind,
+            source: source.into(),
+        }
+    }
+
+    /// Whether the request timed out. It may have reached Sequel.
+    pub fn is_timeout(&self) -> bool {
+        self.transport_kind() == Some(TransportKind::Timeout)
+    }
+
+    /// Whether no connection could be made, so the request was never sent.
     pub fn is_connect(&self) -> bool {
-        matches!(
-            self,
-            Error::Transport {
-                kind: TransportKind::Connect,
-                ..
-            }
-        )
+        self.transport_kind() == Some(TransportKind::Connect)
+    }
+
+    /// Whether the request failed on the way: no connection, a timeout, or a dropped
+    /// connection. Except for [`is_connect`](Error::is_connect), it may have reached Sequel.
+    pub fn is_transport(&self) -> bool {
+        self.transport_kind().is_some()
+    }
+
+    /// Whether Sequel refused the credentials or the access token: the token request was
+    /// refused, or a call was refused as unauthorized even with a freshly issued token
+    /// (`401`, or the `404` "Invalid auth token" Sequel documents for registering).
+    pub fn is_auth(&self) -> bool {
+        match self {
+            Error::Auth(_) => true,
+            Error::Api(api) => api.status == StatusCode::UNAUTHORIZED || api.is_invalid_token(),
+            _ => false,
+        }
+    }
+
+    /// Whether Sequel answered `429 Too Many Requests` (after the client's own retries);
+    /// [`retry_after`](Error::retry_after) says how long it asked to wait.
+    pub fn is_rate_limited(&self) -> bool {
+        matches!(self, Error::Api(api) if api.status == StatusCode::TOO_MANY_REQUESTS)
     }
 
     /// Whether Sequel refused a registration because the e-mail is already registered for the
@@ -142,9 +181,35 @@ impl Error {
         }
     }
 
-    /// Whether Sequel answered 404: an unknown event, company or registrant.
+    /// Whether Sequel answered 404 for an unknown event, company or registrant (not the `404`
+    /// "Invalid auth token", which is [`is_auth`](Error::is_auth)).
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(StatusCode::NOT_FOUND)
+        matches!(self, Error::Api(api) if api.status == StatusCode::NOT_FOUND && !api.is_invalid_token())
+    }
+
+    /// Whether a successful answer could not be read as the endpoint's result.
+    pub fn is_decode(&self) -> bool {
+        matches!(self, Error::Decode { .. } | Error::UnexpectedBody { .. })
+    }
+
+    /// Where in Sequel's JSON a decode error is, for example `[3].join_url` (`.` for the
+    /// whole body).
+    pub fn decode_path(&self) -> Option<&str> {
+        match self {
+            Error::Decode { source, .. } => source.path(),
+            _ => None,
+        }
+    }
+
+    /// Whether the answer was larger than the client accepts.
+    pub fn is_body_too_large(&self) -> bool {
+        matches!(self, Error::BodyTooLarge { .. })
+    }
+
+    /// Whether an argument, a setting or an environment variable was refused before anything
+    /// was sent.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, Error::InvalidInput { .. } | Error::MissingEnv { .. })
     }
 
     /// The HTTP status of an API or auth error.
@@ -157,13 +222,13 @@ impl Error {
         self.api_error().and_then(|api| api.retry_after)
     }
 
-    /// Sequel's own error message, unredacted, when it sent one (`errorMessage`, `message`, or
+    /// Sequel's own error message, unfiltered, when it sent one (`errorMessage`, `message`, or
     /// a short plain-text body). It may quote what was sent, e-mail addresses included.
     pub fn api_message(&self) -> Option<&str> {
         self.api_error().and_then(|api| api.message.as_deref())
     }
 
-    /// The start of the error response's body (at most 1 KiB), unredacted.
+    /// The start of the error response's body (at most 1 KiB), unfiltered.
     pub fn api_body(&self) -> Option<&str> {
         self.api_error().map(|api| api.body.as_str())
     }
@@ -174,12 +239,19 @@ impl Error {
             _ => None,
         }
     }
+
+    fn transport_kind(&self) -> Option<TransportKind> {
+        match self {
+            Error::Transport { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
 }
 
 /// An error answer from Sequel: its status, its message and the start of its body.
 ///
-/// Reached through [`Error`]'s accessors. `Display` and `Debug` replace e-mail addresses in
-/// Sequel's message with `<email>` and do not show the body.
+/// Reached through [`Error`]'s accessors. `Display` and `Debug` show the status, and Sequel's
+/// message only when it is one Sequel documents (see [`Error`]); never the body.
 pub struct ApiError {
     pub(crate) status: StatusCode,
     pub(crate) message: Option<String>,
@@ -187,13 +259,55 @@ pub struct ApiError {
     pub(crate) retry_after: Option<Duration>,
 }
 
+/// The error messages Sequel's API reference documents, which quote nothing that was sent
+/// (the one that does, after its colon, is cut there).
+const DOCUMENTED_MESSAGES: &[&str] = &[
+    "Invalid auth token",
+    "Access token is missing or invalid",
+    "Token not found",
+    "Event not found",
+    "Company not found",
+    "Invalid ID supplied",
+    "Invalid input",
+    "Invalid parameters supplied",
+    "An invalid parameter was sent",
+    "Invalid parameter was sent",
+    "Missing presenter field in request",
+    "Missing organizer field in request",
+    "Parent company has an invalid license",
+    "Users cannot be hosts and presenters at the same time",
+];
+
+impl ApiError {
+    /// Sequel's message, when it is one of [`DOCUMENTED_MESSAGES`]: the crate's copy, so
+    /// nothing of the answer is repeated.
+    fn documented_message(&self) -> Option<&'static str> {
+        let message = self.message.as_deref()?.trim();
+        let head = message
+            .split_once(':')
+            .map_or(message, |(head, _)| head)
+            .trim_end();
+        DOCUMENTED_MESSAGES
+            .iter()
+            .find(|known| known.eq_ignore_ascii_case(head))
+            .copied()
+    }
+
+    /// Sequel documents `404` "Invalid auth token" for `POST /event/{eventId}/registrant`:
+    /// a refused access token, not a missing event.
+    pub(crate) fn is_invalid_token(&self) -> bool {
+        self.status == StatusCode::NOT_FOUND && self.documented_message() == Some("Invalid auth token")
+    }
+}
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Sequel answered {}", self.status)?;
-        if let Some(message) = &self.message {
-            write!(f, ": {}", crate::redact::emails(message))?;
+        match (self.documented_message(), &self.message) {
+            (Some(known), _) => write!(f, ": {known}"),
+            (None, Some(_)) => f.write_str(" (its message is in `Error::api_message`)"),
+            (None, None) => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -201,7 +315,8 @@ impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiError")
             .field("status", &self.status)
-            .field("message", &self.message.as_deref().map(crate::redact::emails))
+            .field("documented_message", &self.documented_message())
+            .field("message_len", &self.message.as_ref().map(String::len))
             .field("body_len", &self.body.len())
             .field("retry_after", &self.retry_after)
             .finish()

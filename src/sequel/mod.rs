@@ -13,9 +13,9 @@
 //! ```no_run
 //! # #[cfg(feature = "async")]
 //! # async fn run() -> Result<(), event_sso::sequel::Error> {
-//! use event_sso::sequel::{Client, Credentials, EventId, Registration, Viewer};
+//! use event_sso::sequel::{Client, EventId, Registration, Viewer};
 //!
-//! let client = Client::builder(Credentials::from_env()?).build()?;
+//! let client = Client::builder_from_env()?.build()?; // SEQUEL_CLIENT_ID, SEQUEL_CLIENT_SECRET
 //! let event = EventId::new("6f1c...");
 //!
 //! // The embed path: your backend vouches for the user.
@@ -38,9 +38,10 @@ pub mod request;
 mod retry;
 
 #[cfg(any(feature = "async", feature = "blocking"))]
-mod transport;
+mod builder;
 
-#[cfg(feature = "async")]
+// The engine of both clients; public as `Client` with the `async` feature.
+#[cfg(any(feature = "async", feature = "blocking"))]
 mod client;
 
 #[cfg(feature = "blocking")]
@@ -52,22 +53,21 @@ pub mod blocking;
 pub mod fake;
 
 /// Locks a mutex whose data stays whole even if a thread panicked holding it: everything done
-/// under these locks (the blocking client's token cache and input queue, the fake's state)
-/// is one step.
-#[cfg(any(feature = "blocking", feature = "fake"))]
+/// under the fake's locks is one step.
+#[cfg(feature = "fake")]
 fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 pub use auth::{AccessToken, Credentials, DEFAULT_AUDIENCE, DEFAULT_TOKEN_LIFETIME, TokenGrant};
+#[cfg(any(feature = "async", feature = "blocking"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
+pub use builder::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
 pub use bulk::{BulkOptions, BulkOutcome, BulkReport, DEFAULT_CONCURRENCY, Progress};
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use client::Client;
 pub use error::{ApiError, Error, JsonError, TransportKind};
-pub use models::{CompanyId, EmbedUrl, Event, EventId, Registrant, Registration, Viewer};
+pub use models::{CompanyId, EmbedUrl, Event, EventId, JoinUrl, Registrant, Registration, Viewer};
 pub use request::DEFAULT_BASE_URL;
 pub use retry::RetryPolicy;
-#[cfg(any(feature = "async", feature = "blocking"))]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
-pub use transport::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};

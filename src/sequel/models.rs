@@ -3,7 +3,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
-use url::Url;
+
+pub use crate::secret_url::{EmbedUrl, JoinUrl};
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -120,39 +121,6 @@ impl fmt::Debug for Viewer {
     }
 }
 
-/// The per-user URL to put in an `<iframe src>`: it carries a short-lived token and the user's
-/// details, so it has no `Display` and its `Debug` is redacted. Mint one per page view.
-#[derive(Clone, PartialEq, Eq)]
-pub struct EmbedUrl(pub(crate) Url);
-
-impl EmbedUrl {
-    /// The URL as a string, for the iframe's `src`.
-    pub fn as_str(&self) -> &str {
-        self.0.as_str()
-    }
-
-    /// The URL, parsed.
-    pub fn as_url(&self) -> &Url {
-        &self.0
-    }
-
-    /// The URL, owned.
-    pub fn into_url(self) -> Url {
-        self.0
-    }
-}
-
-impl fmt::Debug for EmbedUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "EmbedUrl({}://{}/<redacted>)",
-            self.0.scheme(),
-            self.0.host_str().unwrap_or_default()
-        )
-    }
-}
-
 /// A registration to send: who to register for an event.
 ///
 /// `Debug` hides the personal fields.
@@ -207,14 +175,30 @@ pub struct Registrant {
     pub name: String,
     /// The registrant's e-mail address.
     pub email: String,
-    /// The registrant's own join URL. Anyone holding it enters as them.
-    pub join_url: Url,
+    /// The registrant's own join URL. Anyone holding it enters as them, so it is a
+    /// [`JoinUrl`]: no `Display`, a redacted `Debug`, and a [`redirect`](JoinUrl::redirect).
+    pub join_url: JoinUrl,
     /// The metadata sent at registration.
     #[serde(default)]
     pub metadata: Option<Value>,
     /// Fields Sequel sent that this crate does not know, kept as they came.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// How registrations are matched to registrants by e-mail, everywhere: trimmed, without
+/// regard to case.
+pub(crate) fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// The registrant in `registrants` with `email`, matched by [`email_key`].
+#[cfg(any(feature = "async", feature = "blocking"))]
+pub(crate) fn find_registrant(registrants: Vec<Registrant>, email: &str) -> Option<Registrant> {
+    let wanted = email_key(email);
+    registrants
+        .into_iter()
+        .find(|registrant| email_key(&registrant.email) == wanted)
 }
 
 impl fmt::Debug for Registrant {

@@ -18,21 +18,23 @@
 //! let response = http::Response::builder()
 //!     .status(200)
 //!     .body(br#""https://embed.sequel.io/event/6f1c?authKey=x""#.to_vec())?;
-//! assert_eq!(call.parse(response)?.as_url().host_str(), Some("embed.sequel.io"));
+//! let embed = call.parse(response, std::time::SystemTime::now())?;
+//! assert_eq!(embed.as_url().host_str(), Some("embed.sequel.io"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use bytes::Bytes;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
-use http::{HeaderMap, HeaderValue, Method};
+use http::{HeaderValue, Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::auth::{AccessToken, Credentials, DEFAULT_AUDIENCE, TokenGrant, WireTokenGrant};
-use super::error::{ApiError, Error, JsonError};
+use super::auth::{AccessToken, DEFAULT_AUDIENCE};
+use super::error::{ApiError, Error};
 use super::models::{CompanyId, EmbedUrl, Event, EventId, Registrant, Registration, Viewer};
 
 /// Sequel's production API host; the crate appends `/api/v1/...` and `/api/oauth/token`.
@@ -43,27 +45,65 @@ const KEPT_BODY_BYTES: usize = 1024;
 /// How much of a plain-text error body is taken as Sequel's message, in characters.
 const PLAIN_MESSAGE_CHARS: usize = 300;
 
+/// One of Sequel's endpoints: its name for logs (method and path template, no ids), its
+/// method, and whether sending it twice is harmless, so that it may be retried after a `5xx`.
+pub(crate) struct Route {
+    pub(crate) name: &'static str,
+    pub(crate) method: Method,
+    pub(crate) repeatable: bool,
+}
+
+// Every endpoint the crate calls, in one place. Only registering is not repeatable: Sequel
+// has no idempotency keys, and a first attempt answered by a `5xx` may have registered.
+static EMBED_CODE: Route = route("POST /event/{eventId}/embedCode", Method::POST, true);
+static REGISTER: Route = route("POST /event/{eventId}/registrant", Method::POST, false);
+static REGISTRANTS: Route = route("GET /event/{eventId}/registrants", Method::GET, true);
+static UNREGISTER: Route = route("DELETE /event/{eventId}/registrant", Method::DELETE, true);
+static EVENT: Route = route("GET /event/{eventId}", Method::GET, true);
+static COMPANY_EVENTS: Route = route("GET /company/{companyId}/events", Method::GET, true);
+// Adding someone already listed changes nothing, so a repeat is harmless.
+static ADD_PRESENTER: Route = route("PUT /event/{eventId}/presenter", Method::PUT, true);
+static REMOVE_PRESENTER: Route = route(
+    "DELETE /event/{eventId}/presenter/{presenterId}",
+    Method::DELETE,
+    true,
+);
+static ADD_ORGANIZER: Route = route("PUT /event/{eventId}/organizer", Method::PUT, true);
+static REMOVE_ORGANIZER: Route = route(
+    "DELETE /event/{eventId}/organizer/{organizerId}",
+    Method::DELETE,
+    true,
+);
+
+pub(crate) const fn route(name: &'static str, method: Method, repeatable: bool) -> Route {
+    Route {
+        name,
+        method,
+        repeatable,
+    }
+}
+
 /// Sequel's API at one base URL: makes a [`Call`] for each endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Api {
     root: Url,
-    audience: String,
+    pub(crate) audience: String,
 }
 
 impl Api {
     /// The API at `base_url`, the host root such as [`DEFAULT_BASE_URL`] or a staging host. A
     /// path is kept as a prefix (for a proxy); a query or fragment is refused.
     pub fn new(base_url: &str) -> Result<Api, Error> {
-        let invalid = |reason: &str| Error::InvalidInput {
-            field: "base_url",
-            reason: reason.to_owned(),
-        };
-        let root = Url::parse(base_url.trim()).map_err(|e| invalid(&format!("not an absolute URL ({e})")))?;
+        let root =
+            Url::parse(base_url.trim()).map_err(|_| Error::invalid("base_url", "is not an absolute URL"))?;
         if !matches!(root.scheme(), "http" | "https") || root.host().is_none() {
-            return Err(invalid("must be an http:// or https:// URL with a host"));
+            return Err(Error::invalid(
+                "base_url",
+                "must be an http:// or https:// URL with a host",
+            ));
         }
         if root.query().is_some() || root.fragment().is_some() {
-            return Err(invalid("must not have a query or a fragment"));
+            return Err(Error::invalid("base_url", "must not have a query or a fragment"));
         }
         Ok(Api {
             root,
@@ -81,32 +121,6 @@ impl Api {
     /// The base URL.
     pub fn base_url(&self) -> &Url {
         &self.root
-    }
-
-    /// `POST /api/oauth/token`: an access token for the client credentials.
-    pub fn token(&self, credentials: &Credentials) -> Result<Call<TokenGrant>, Error> {
-        #[derive(Serialize)]
-        struct Body<'a> {
-            client_id: &'a str,
-            client_secret: &'a str,
-            audience: &'a str,
-            grant_type: &'static str,
-        }
-        let body = Body {
-            client_id: &credentials.client_id,
-            client_secret: &credentials.client_secret,
-            audience: &self.audience,
-            grant_type: "client_credentials",
-        };
-        Ok(Call {
-            name: "POST /oauth/token",
-            method: Method::POST,
-            url: self.url(&["api", "oauth", "token"]),
-            body: Some(to_json(&body)),
-            kind: CallKind::Token,
-            repeatable: true,
-            decode: |name, body| decode_json::<WireTokenGrant>(name, body).map(TokenGrant::from),
-        })
     }
 
     /// `POST /event/{eventId}/embedCode`: the iframe URL for one viewer. The display name is
@@ -134,14 +148,13 @@ impl Api {
             user_avatar: viewer.avatar_url.as_deref(),
             event_specific: viewer.event_specific,
         };
-        Ok(self.v1(
-            "POST /event/{eventId}/embedCode",
-            Method::POST,
-            &["event", event_id(event)?, "embedCode"],
-            Some(to_json(&body)),
-            true,
-            decode_embed_url,
-        ))
+        Ok(self
+            .v1(
+                &EMBED_CODE,
+                &["event", event_id(event)?, "embedCode"],
+                decode_embed_url,
+            )
+            .json(&body))
     }
 
     /// `POST /event/{eventId}/registrant`: registers a person and returns their join URL.
@@ -149,24 +162,16 @@ impl Api {
     pub fn register(&self, event: &EventId, registration: &Registration) -> Result<Call<Registrant>, Error> {
         non_blank("registration name", &registration.name)?;
         non_blank("registration email", &registration.email)?;
-        Ok(self.v1(
-            "POST /event/{eventId}/registrant",
-            Method::POST,
-            &["event", event_id(event)?, "registrant"],
-            Some(to_json(registration)),
-            false,
-            decode_json,
-        ))
+        Ok(self
+            .v1(&REGISTER, &["event", event_id(event)?, "registrant"], decode_json)
+            .json(registration))
     }
 
     /// `GET /event/{eventId}/registrants`: everyone registered for the event.
     pub fn registrants(&self, event: &EventId) -> Result<Call<Vec<Registrant>>, Error> {
         Ok(self.v1(
-            "GET /event/{eventId}/registrants",
-            Method::GET,
+            &REGISTRANTS,
             &["event", event_id(event)?, "registrants"],
-            None,
-            true,
             decode_json,
         ))
     }
@@ -180,156 +185,133 @@ impl Api {
         let body = Body {
             email: non_blank("registrant email", email)?,
         };
-        Ok(self.v1(
-            "DELETE /event/{eventId}/registrant",
-            Method::DELETE,
-            &["event", event_id(event)?, "registrant"],
-            Some(to_json(&body)),
-            true,
-            |_, _| Ok(()),
-        ))
+        Ok(self
+            .v1(
+                &UNREGISTER,
+                &["event", event_id(event)?, "registrant"],
+                |_, _, _| Ok(()),
+            )
+            .json(&body))
     }
 
     /// `GET /event/{eventId}`: the event's details.
     pub fn event(&self, event: &EventId) -> Result<Call<Event>, Error> {
-        Ok(self.v1(
-            "GET /event/{eventId}",
-            Method::GET,
-            &["event", event_id(event)?],
-            None,
-            true,
-            decode_json,
-        ))
+        Ok(self.v1(&EVENT, &["event", event_id(event)?], decode_json))
     }
 
     /// `GET /company/{companyId}/events`: every event of the company.
     pub fn company_events(&self, company: &CompanyId) -> Result<Call<Vec<Event>>, Error> {
         let company = segment("company id", company.as_str())?;
-        Ok(self.v1(
-            "GET /company/{companyId}/events",
-            Method::GET,
-            &["company", company, "events"],
-            None,
-            true,
-            decode_json,
-        ))
+        Ok(self.v1(&COMPANY_EVENTS, &["company", company, "events"], decode_json))
     }
 
     /// `PUT /event/{eventId}/presenter`: lets a user id or e-mail join as a presenter; returns
     /// the updated list.
     pub fn add_presenter(&self, event: &EventId, user: &str) -> Result<Call<Vec<String>>, Error> {
-        self.add_to_list(event, Role::Presenter, user)
+        self.add_to_list(event, StageList::Presenters, user)
     }
 
     /// `DELETE /event/{eventId}/presenter/{presenterId}`; returns the updated list.
     pub fn remove_presenter(&self, event: &EventId, user: &str) -> Result<Call<Vec<String>>, Error> {
-        self.remove_from_list(event, Role::Presenter, user)
+        self.remove_from_list(event, StageList::Presenters, user)
     }
 
     /// `PUT /event/{eventId}/organizer`: lets a user id or e-mail join as a host; returns the
     /// updated list.
     pub fn add_organizer(&self, event: &EventId, user: &str) -> Result<Call<Vec<String>>, Error> {
-        self.add_to_list(event, Role::Organizer, user)
+        self.add_to_list(event, StageList::Organizers, user)
     }
 
     /// `DELETE /event/{eventId}/organizer/{organizerId}`; returns the updated list.
     pub fn remove_organizer(&self, event: &EventId, user: &str) -> Result<Call<Vec<String>>, Error> {
-        self.remove_from_list(event, Role::Organizer, user)
+        self.remove_from_list(event, StageList::Organizers, user)
     }
 
-    fn add_to_list(&self, event: &EventId, role: Role, user: &str) -> Result<Call<Vec<String>>, Error> {
-        let user = non_blank(role.segment(), user)?;
+    fn add_to_list(&self, event: &EventId, list: StageList, user: &str) -> Result<Call<Vec<String>>, Error> {
+        let user = non_blank(list.field(), user)?;
         let mut body = serde_json::Map::new();
-        body.insert(role.segment().to_owned(), user.into());
-        // Adding someone who is already listed changes nothing, so a repeat is harmless.
-        Ok(self.v1(
-            role.add_name(),
-            Method::PUT,
-            &["event", event_id(event)?, role.segment()],
-            Some(to_json(&body)),
-            true,
-            decode_json,
-        ))
+        body.insert(list.field().to_owned(), user.into());
+        Ok(self
+            .v1(
+                list.add(),
+                &["event", event_id(event)?, list.field()],
+                decode_json,
+            )
+            .json(&body))
     }
 
-    fn remove_from_list(&self, event: &EventId, role: Role, user: &str) -> Result<Call<Vec<String>>, Error> {
-        let user = segment(role.segment(), user)?;
-        Ok(self.v1(
-            role.remove_name(),
-            Method::DELETE,
-            &["event", event_id(event)?, role.segment(), user],
-            None,
-            true,
-            decode_json,
-        ))
-    }
-
-    fn v1<T>(
+    fn remove_from_list(
         &self,
-        name: &'static str,
-        method: Method,
-        segments: &[&str],
-        body: Option<Vec<u8>>,
-        repeatable: bool,
-        decode: Decoder<T>,
-    ) -> Call<T> {
-        let mut path = vec!["api", "v1"];
-        path.extend_from_slice(segments);
-        Call {
-            name,
-            method,
-            url: self.url(&path),
-            body,
-            kind: CallKind::V1,
-            repeatable,
-            decode,
-        }
+        event: &EventId,
+        list: StageList,
+        user: &str,
+    ) -> Result<Call<Vec<String>>, Error> {
+        let user = segment(list.field(), user)?;
+        Ok(self.v1(
+            list.remove(),
+            &["event", event_id(event)?, list.field(), user],
+            decode_json,
+        ))
     }
 
-    /// The root with `segments` appended, each percent-encoded as one segment (`a/b` becomes
-    /// `a%2Fb`).
-    fn url(&self, segments: &[&str]) -> Url {
+    /// A call to `/api/v1/{segments}`, which needs the access token.
+    fn v1<T>(&self, route: &Route, segments: &[&str], decode: Decoder<T>) -> Call<T> {
+        let mut url = self.url(&["api", "v1"]);
+        extend(&mut url, segments);
+        Call::new(route, url, CallKind::V1, decode)
+    }
+
+    /// The root with `segments` appended.
+    pub(crate) fn url(&self, segments: &[&str]) -> Url {
         let mut url = self.root.clone();
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().extend(segments);
-        }
+        extend(&mut url, segments);
         url
     }
 }
 
+/// Appends `segments` to the path, each percent-encoded as one segment (`a/b` becomes `a%2Fb`).
+fn extend(url: &mut Url, segments: &[&str]) {
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.pop_if_empty().extend(segments);
+    }
+}
+
+/// The event's two lists that raise a user's role when they join.
 #[derive(Clone, Copy)]
-enum Role {
-    Presenter,
-    Organizer,
+enum StageList {
+    Presenters,
+    Organizers,
 }
 
-impl Role {
-    fn segment(self) -> &'static str {
+impl StageList {
+    /// The path segment and the body field.
+    fn field(self) -> &'static str {
         match self {
-            Role::Presenter => "presenter",
-            Role::Organizer => "organizer",
+            StageList::Presenters => "presenter",
+            StageList::Organizers => "organizer",
         }
     }
 
-    fn add_name(self) -> &'static str {
+    fn add(self) -> &'static Route {
         match self {
-            Role::Presenter => "PUT /event/{eventId}/presenter",
-            Role::Organizer => "PUT /event/{eventId}/organizer",
+            StageList::Presenters => &ADD_PRESENTER,
+            StageList::Organizers => &ADD_ORGANIZER,
         }
     }
 
-    fn remove_name(self) -> &'static str {
+    fn remove(self) -> &'static Route {
         match self {
-            Role::Presenter => "DELETE /event/{eventId}/presenter/{presenterId}",
-            Role::Organizer => "DELETE /event/{eventId}/organizer/{organizerId}",
+            StageList::Presenters => &REMOVE_PRESENTER,
+            StageList::Organizers => &REMOVE_ORGANIZER,
         }
     }
 }
 
-type Decoder<T> = fn(&'static str, &[u8]) -> Result<T, Error>;
+/// Reads a successful body: the call's name (for errors), the body, and when it arrived.
+pub(crate) type Decoder<T> = fn(&'static str, &[u8], SystemTime) -> Result<T, Error>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CallKind {
+pub(crate) enum CallKind {
     /// The token request: no bearer token; a 401 or 403 means bad credentials.
     Token,
     /// A v1 call: needs the bearer token.
@@ -343,13 +325,32 @@ pub struct Call<T> {
     name: &'static str,
     method: Method,
     url: Url,
-    body: Option<Vec<u8>>,
+    body: Option<Bytes>,
     kind: CallKind,
     repeatable: bool,
     decode: Decoder<T>,
 }
 
 impl<T> Call<T> {
+    pub(crate) fn new(route: &Route, url: Url, kind: CallKind, decode: Decoder<T>) -> Call<T> {
+        Call {
+            name: route.name,
+            method: route.method.clone(),
+            url,
+            body: None,
+            kind,
+            repeatable: route.repeatable,
+            decode,
+        }
+    }
+
+    /// The call with `body` as its JSON body.
+    pub(crate) fn json(mut self, body: &impl Serialize) -> Call<T> {
+        // Serializing these bodies cannot fail: string keys, no custom serializers.
+        self.body = Some(serde_json::to_vec(body).unwrap_or_default().into());
+        self
+    }
+
     /// The method and path template, for example `POST /event/{eventId}/embedCode`: fit for
     /// logs and metrics, since it carries no ids.
     pub fn name(&self) -> &'static str {
@@ -369,38 +370,60 @@ impl<T> Call<T> {
 
     /// The HTTP request, with `Authorization: Bearer` (marked sensitive) when a token is given.
     pub fn to_request(&self, token: Option<&AccessToken>) -> Result<http::Request<Vec<u8>>, Error> {
-        let mut request = http::Request::new(self.body.clone().unwrap_or_default());
+        let body = self.body.as_deref().map(<[u8]>::to_vec).unwrap_or_default();
+        let mut request = http::Request::new(body);
         *request.method_mut() = self.method.clone();
-        *request.uri_mut() = self.url.as_str().parse().map_err(|_| Error::InvalidInput {
-            field: "base_url",
-            reason: "does not make a valid request URI".to_owned(),
-        })?;
-        let headers = request.headers_mut();
+        *request.uri_mut() = self
+            .url
+            .as_str()
+            .parse()
+            .map_err(|_| Error::invalid("base_url", "does not make a valid request URI"))?;
+        *request.headers_mut() = self.headers(token)?;
+        Ok(request)
+    }
+
+    /// The parts of the request, for the crate's own transport, which sends them without
+    /// going through `http::Request` (no copy of the body, no second parse of the URL).
+    #[cfg(any(feature = "async", feature = "blocking"))]
+    pub(crate) fn parts(
+        &self,
+        token: Option<&AccessToken>,
+    ) -> Result<(&Method, &Url, http::HeaderMap, Option<Bytes>), Error> {
+        Ok((&self.method, &self.url, self.headers(token)?, self.body.clone()))
+    }
+
+    fn headers(&self, token: Option<&AccessToken>) -> Result<http::HeaderMap, Error> {
+        let mut headers = http::HeaderMap::with_capacity(3);
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         // Sequel's own samples send it on every call, GETs included.
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Some(token) = token {
-            let mut value = HeaderValue::try_from(format!("Bearer {}", token.secret())).map_err(|_| {
-                Error::InvalidInput {
-                    field: "access token",
-                    reason: "is not a valid header value".to_owned(),
-                }
-            })?;
-            value.set_sensitive(true);
-            headers.insert(AUTHORIZATION, value);
+            headers.insert(AUTHORIZATION, token.header_value()?);
         }
-        Ok(request)
+        Ok(headers)
     }
 
-    /// Reads Sequel's answer: the typed result on `2xx`, else [`Error::Api`] (or
-    /// [`Error::Auth`] when the token request is refused) with the status, Sequel's message,
-    /// the start of the body and any `Retry-After`.
-    pub fn parse(&self, response: http::Response<Vec<u8>>) -> Result<T, Error> {
-        let status = response.status();
+    /// Reads Sequel's answer, which arrived at `received_at` (the clock is not read here; a
+    /// `Retry-After` date is measured from it). Gives the typed result on `2xx`, else
+    /// [`Error::Api`] (or [`Error::Auth`] when the token request is refused) with the status,
+    /// Sequel's message, the start of the body and any `Retry-After`.
+    pub fn parse(&self, response: http::Response<Vec<u8>>, received_at: SystemTime) -> Result<T, Error> {
+        let retry_after = response.headers().get(RETRY_AFTER);
+        self.read(response.status(), retry_after, response.body(), received_at)
+    }
+
+    /// [`parse`](Self::parse), from the parts the transport has at hand.
+    pub(crate) fn read(
+        &self,
+        status: StatusCode,
+        retry_after: Option<&HeaderValue>,
+        body: &[u8],
+        received_at: SystemTime,
+    ) -> Result<T, Error> {
         if status.is_success() {
-            return (self.decode)(self.name, response.body());
+            return (self.decode)(self.name, body, received_at);
         }
-        let error = api_error(status, response.headers(), response.body());
+        let error = api_error(status, retry_after, body, received_at);
         match (self.kind, status.as_u16()) {
             (CallKind::Token, 401 | 403) => Err(Error::Auth(error)),
             _ => Err(Error::Api(error)),
@@ -417,29 +440,18 @@ impl<T> fmt::Debug for Call<T> {
     }
 }
 
-fn to_json(body: &impl Serialize) -> Vec<u8> {
-    // Serializing these bodies cannot fail: string keys, no custom serializers.
-    serde_json::to_vec(body).unwrap_or_default()
-}
-
 fn non_blank<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
-    if value.trim().is_empty() {
-        return Err(Error::InvalidInput {
-            field,
-            reason: "must not be blank".to_owned(),
-        });
+    match value.trim().is_empty() {
+        true => Err(Error::invalid(field, "must not be blank")),
+        false => Ok(value),
     }
-    Ok(value)
 }
 
 /// A value that becomes one path segment: not blank, and not `.` or `..`, which URL
 /// resolution would treat as a step up or sideways instead of a name.
 fn segment<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
     if value == "." || value == ".." {
-        return Err(Error::InvalidInput {
-            field,
-            reason: "cannot be `.` or `..`".to_owned(),
-        });
+        return Err(Error::invalid(field, "cannot be `.` or `..`"));
     }
     non_blank(field, value)
 }
@@ -448,47 +460,40 @@ fn event_id(event: &EventId) -> Result<&str, Error> {
     segment("event id", event.as_str())
 }
 
-fn decode_json<T: DeserializeOwned>(call: &'static str, body: &[u8]) -> Result<T, Error> {
+pub(crate) fn decode_json<T: DeserializeOwned>(
+    call: &'static str,
+    body: &[u8],
+    _: SystemTime,
+) -> Result<T, Error> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::UnexpectedBody {
             call,
             reason: "the body is empty where JSON was expected",
         });
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let source = error.into_inner();
-        if source.is_syntax() || source.is_eof() {
-            Error::UnexpectedBody {
-                call,
-                reason: "the body is not valid JSON",
-            }
-        } else {
-            Error::Decode {
-                call,
-                path,
-                source: JsonError::new(source),
-            }
-        }
-    })
+    crate::json::from_slice(body).map_err(|source| Error::Decode { call, source })
 }
 
 /// Sequel documents a JSON string; plain text is accepted too.
-fn decode_embed_url(call: &'static str, body: &[u8]) -> Result<EmbedUrl, Error> {
+fn decode_embed_url(call: &'static str, body: &[u8], _: SystemTime) -> Result<EmbedUrl, Error> {
     let text = serde_json::from_slice::<String>(body)
         .ok()
         .or_else(|| std::str::from_utf8(body).ok().map(|text| text.trim().to_owned()));
     text.and_then(|text| Url::parse(&text).ok())
         .filter(|url| matches!(url.scheme(), "http" | "https"))
-        .map(EmbedUrl)
+        .map(EmbedUrl::new)
         .ok_or(Error::UnexpectedBody {
             call,
             reason: "the body is not an http(s) URL",
         })
 }
 
-fn api_error(status: http::StatusCode, headers: &HeaderMap, body: &[u8]) -> ApiError {
+fn api_error(
+    status: StatusCode,
+    retry_after: Option<&HeaderValue>,
+    body: &[u8],
+    received_at: SystemTime,
+) -> ApiError {
     let text = String::from_utf8_lossy(body);
     let mut kept = text.as_ref();
     if kept.len() > KEPT_BODY_BYTES {
@@ -502,10 +507,9 @@ fn api_error(status: http::StatusCode, headers: &HeaderMap, body: &[u8]) -> ApiE
         status,
         message: error_message(&text),
         body: kept.to_owned(),
-        retry_after: headers
-            .get(RETRY_AFTER)
+        retry_after: retry_after
             .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after),
+            .and_then(|v| parse_retry_after(v, received_at)),
     }
 }
 
@@ -524,13 +528,13 @@ fn error_message(body: &str) -> Option<String> {
     Some(body.chars().take(PLAIN_MESSAGE_CHARS).collect())
 }
 
-/// Seconds, or an HTTP date.
-fn parse_retry_after(value: &str) -> Option<Duration> {
+/// Seconds, or an HTTP date, measured from `now`.
+fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
     let at = time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
-    let wait = at - time::OffsetDateTime::now_utc();
+    let wait = at - time::OffsetDateTime::from(now);
     Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
 }

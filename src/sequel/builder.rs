@@ -1,0 +1,219 @@
+//! Configuring a client: one builder for the async and the blocking client, and the settings
+//! it checks and hands to `build()`.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use super::auth::{Credentials, DEFAULT_AUDIENCE, DEFAULT_TOKEN_LIFETIME, env_var};
+use super::error::Error;
+use super::request::{Api, DEFAULT_BASE_URL};
+use super::retry::RetryPolicy;
+
+/// The longest response body a client reads unless [`ClientBuilder::max_response_bytes`] says
+/// otherwise: 16 MiB. Sequel's lists are not paginated, and a registrant takes a few hundred
+/// bytes, so this leaves room for tens of thousands of them while still bounding memory.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 << 20;
+/// How long a whole request may take unless [`ClientBuilder::timeout`] says otherwise, for
+/// both clients.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long connecting may take unless [`ClientBuilder::connect_timeout`] says otherwise.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Whether this build of the crate can speak TLS (feature `rustls` or `native-tls`).
+const TLS_BUILT: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
+
+/// Configures a client; made by `Client::builder` or [`ClientBuilder::from_env`], for the
+/// async and the blocking client alike (`C` is the client `build()` makes).
+#[must_use = "a builder does nothing until `build()` is called"]
+pub struct ClientBuilder<C> {
+    config: Settings,
+    client: PhantomData<fn() -> C>,
+}
+
+#[derive(Clone)]
+struct Settings {
+    credentials: Credentials,
+    base_url: String,
+    audience: String,
+    timeout: Duration,
+    connect_timeout: Duration,
+    retry: RetryPolicy,
+    user_agent: String,
+    token_lifetime: Duration,
+    max_response_bytes: usize,
+}
+
+impl<C> ClientBuilder<C> {
+    pub(crate) fn new(credentials: Credentials) -> Self {
+        ClientBuilder {
+            config: Settings {
+                credentials,
+                base_url: DEFAULT_BASE_URL.to_owned(),
+                audience: DEFAULT_AUDIENCE.to_owned(),
+                timeout: DEFAULT_TIMEOUT,
+                connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+                retry: RetryPolicy::default(),
+                user_agent: concat!("event-sso/", env!("CARGO_PKG_VERSION")).to_owned(),
+                token_lifetime: DEFAULT_TOKEN_LIFETIME,
+                max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            },
+            client: PhantomData,
+        }
+    }
+
+    /// A builder from the environment: the credentials from `SEQUEL_CLIENT_ID` and
+    /// `SEQUEL_CLIENT_SECRET` (see [`Credentials::from_env`]), and the base URL from
+    /// `SEQUEL_BASE_URL` when it is set (a staging host, or a fake in tests).
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "async")] {
+    /// use event_sso::sequel::{Client, ClientBuilder};
+    ///
+    /// let client = ClientBuilder::<Client>::from_env()?.build()?;
+    /// // The same, from the client: `Client::builder_from_env()?.build()?`.
+    /// # }
+    /// # Ok::<(), event_sso::sequel::Error>(())
+    /// ```
+    pub fn from_env() -> Result<Self, Error> {
+        let builder = ClientBuilder::new(Credentials::from_env()?);
+        Ok(match env_var("SEQUEL_BASE_URL") {
+            Some(base_url) => builder.base_url(base_url),
+            None => builder,
+        })
+    }
+
+    /// The API host root ([`DEFAULT_BASE_URL`] unless set), such as
+    /// `https://stg-api.introvoke.com` or a local fake; the client appends `/api/v1/...` and
+    /// `/api/oauth/token`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.config.base_url = url.into();
+        self
+    }
+
+    /// The `audience` of token requests ([`DEFAULT_AUDIENCE`] unless set).
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.config.audience = audience.into();
+        self
+    }
+
+    /// How long one attempt may take, connecting included: [`DEFAULT_TIMEOUT`] (30 s) unless set.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.config.timeout = timeout;
+        self
+    }
+
+    /// How long connecting may take: [`DEFAULT_CONNECT_TIMEOUT`] (10 s) unless set.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// When to retry: [`RetryPolicy::default`] unless set; [`RetryPolicy::none`] turns retries off.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.config.retry = policy;
+        self
+    }
+
+    /// The `User-Agent` header: `event-sso/<version>` unless set.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.config.user_agent = user_agent.into();
+        self
+    }
+
+    /// How long an access token is used when Sequel's answer does not say how long it lives:
+    /// [`DEFAULT_TOKEN_LIFETIME`] (1 h) unless set.
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.config.token_lifetime = lifetime;
+        self
+    }
+
+    /// The longest response body read before the call fails with [`Error::BodyTooLarge`]:
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`] (16 MiB) unless set.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.config.max_response_bytes = limit;
+        self
+    }
+
+    /// Checks every setting and gives what `build()` needs.
+    pub(crate) fn into_config(self) -> Result<Config, Error> {
+        let settings = self.config;
+        if settings.user_agent.chars().any(|c| !(' '..='~').contains(&c)) {
+            return Err(Error::invalid("user_agent", "must be printable ASCII"));
+        }
+        let api = Api::new(&settings.base_url)?.with_audience(settings.audience);
+        check_tls(api.base_url().scheme(), TLS_BUILT)?;
+        Ok(Config {
+            api,
+            credentials: settings.credentials,
+            retry: settings.retry,
+            timeout: settings.timeout,
+            connect_timeout: settings.connect_timeout,
+            user_agent: settings.user_agent,
+            token_lifetime: settings.token_lifetime,
+            max_response_bytes: settings.max_response_bytes,
+        })
+    }
+}
+
+/// An `https` base URL needs a TLS feature; without one every call would fail at run time, so
+/// `build()` says so at once.
+fn check_tls(scheme: &str, tls_built: bool) -> Result<(), Error> {
+    match scheme == "https" && !tls_built {
+        true => Err(Error::invalid(
+            "base_url",
+            "is https, but this build has no TLS: enable the crate's `rustls` feature (a default) or `native-tls`",
+        )),
+        false => Ok(()),
+    }
+}
+
+impl<C> fmt::Debug for ClientBuilder<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let settings = &self.config;
+        f.debug_struct("ClientBuilder")
+            .field("credentials", &settings.credentials)
+            .field("base_url", &settings.base_url)
+            .field("timeout", &settings.timeout)
+            .field("connect_timeout", &settings.connect_timeout)
+            .field("retry", &settings.retry)
+            .field("user_agent", &settings.user_agent)
+            .field("token_lifetime", &settings.token_lifetime)
+            .field("max_response_bytes", &settings.max_response_bytes)
+            .finish()
+    }
+}
+
+/// A built client's settings, checked.
+#[derive(Debug)]
+pub(crate) struct Config {
+    pub(crate) api: Api,
+    pub(crate) credentials: Credentials,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) user_agent: String,
+    pub(crate) token_lifetime: Duration,
+    pub(crate) max_response_bytes: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_without_tls_is_refused_at_build_time_and_names_the_features() {
+        let error = check_tls("https", false).unwrap_err();
+        assert!(error.is_invalid_input());
+        let message = error.to_string();
+        assert!(
+            message.contains("`rustls`") && message.contains("`native-tls`"),
+            "{message}"
+        );
+        assert!(
+            check_tls("http", false).is_ok(),
+            "plain http (a local fake) needs no TLS"
+        );
+        assert!(check_tls("https", true).is_ok());
+    }
+}
