@@ -386,7 +386,34 @@ fn register_all_survives_faults(kind: Kind) {
     );
 }
 
+/// `concurrency(n)` means at most `n` registrations at the server at once, and more than one
+/// when `n > 1`: counted where it shows, at the fake.
+fn register_all_keeps_to_its_concurrency(kind: Kind) {
+    let bed = Bed::new(kind);
+    let event = bed.fake.add_event("Launch");
+    call!(bed, registrants(&event)).unwrap(); // the token, fetched alone
+    bed.fake.set_latency(Duration::from_millis(40));
+    for limit in [1, 4] {
+        bed.fake.take_max_in_flight();
+        let people = (0..16).map(|i| person(i + 100 * limit));
+        let report = call!(
+            bed,
+            register_all(&event, people, BulkOptions::new().concurrency(limit))
+        );
+        assert_eq!(report.registered(), 16);
+        let most = bed.fake.take_max_in_flight();
+        match limit {
+            1 => assert_eq!(most, 1),
+            _ => assert!(
+                most > 1 && most <= limit,
+                "{most} in flight with a limit of {limit}"
+            ),
+        }
+    }
+}
+
 on_both_transports!(
+    register_all_keeps_to_its_concurrency,
     embed_and_register_with_signed_urls,
     one_registration_per_email,
     presenters_and_organizers_exclude_each_other,
@@ -453,4 +480,34 @@ fn fakes_are_independent_and_stop_when_dropped() {
         std::net::TcpStream::connect(&address).is_err(),
         "nothing listens after drop"
     );
+}
+
+#[test]
+fn the_blocking_client_refuses_to_block_an_async_runtime() {
+    let fake = FakeSequel::start().unwrap();
+    let event = fake.add_event("Launch");
+    let client = event_sso::sequel::blocking::Client::builder(fake.credentials())
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    let runtime = Runtime::new().unwrap();
+    let (error, report) = runtime.block_on(async {
+        let error = client.registrants(&event).unwrap_err();
+        let report = client.register_all(&event, (0..3).map(person), BulkOptions::new());
+        (error, report)
+    });
+    assert!(error.is_invalid_input(), "{error:?}");
+    assert!(
+        error.to_string().contains("use `sequel::Client` there"),
+        "{error}"
+    );
+    assert_eq!(
+        (report.len(), report.failed()),
+        (3, 3),
+        "every registration handed back"
+    );
+    assert_eq!(fake.requests().len(), 0, "nothing was sent");
+    // Outside the runtime, the same client works; dropping it inside one is harmless.
+    assert_eq!(client.registrants(&event).unwrap().len(), 0);
+    runtime.block_on(async move { drop(client) });
 }

@@ -89,7 +89,10 @@ fn one_span_per_call_with_status_attempt_and_latency_and_nothing_personal() {
         lines[1].contains(r#"sequel{call="POST /event/{eventId}/embedCode"}"#),
         "{log}"
     );
-    assert!(lines[1].contains("status=503 attempt=1"), "{log}");
+    assert!(
+        lines[1].contains("status=503 error=Sequel answered 503 Service Unavailable attempt=1"),
+        "{log}"
+    );
     assert!(lines[2].contains("status=200 attempt=2"), "{log}");
     assert!(lines.iter().all(|l| l.contains("latency_ms=")), "{log}");
     for private in [
@@ -102,4 +105,50 @@ fn one_span_per_call_with_status_attempt_and_latency_and_nothing_personal() {
     ] {
         assert!(!log.contains(private), "{private} leaked into the trace:\n{log}");
     }
+}
+
+#[test]
+fn a_decode_failure_is_traced_without_what_sequel_sent() {
+    let marker = "x\\\"`ada@example.com`\u{202e}";
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(MockServer::start());
+    runtime.block_on(async {
+        Mock::given(method("POST"))
+            .and(path("/api/oauth/token"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "t"})))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/api/v1/event/ev-1/registrants"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+                {"name": marker, "email": [marker], "join_url": marker, marker: marker}
+            ])))
+            .mount(&server)
+            .await;
+    });
+    let client = Client::builder(Credentials::new("client-1", "s3cret"))
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .finish();
+    let error = tracing::subscriber::with_default(subscriber, || {
+        runtime
+            .block_on(client.registrants(&EventId::new("ev-1")))
+            .unwrap_err()
+    });
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(error.is_decode(), "{error:?}");
+    assert!(
+        log.contains("sequel attempt failed") && log.contains("cannot decode Sequel's response"),
+        "{log}"
+    );
+    assert!(log.contains("at [0].email"), "the trace says where: {log}");
+    assert!(!log.contains("ada@example.com") && !log.contains(marker), "{log}");
 }

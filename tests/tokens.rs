@@ -15,12 +15,6 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 /// A token with the given header and payload JSON, signed by `sign` over `header.payload`.
-fn forge(header: &str, payload: &str, sign: impl FnOnce(&[u8]) -> Vec<u8>) -> String {
-    let signed_part = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
-    let signature = sign(signed_part.as_bytes());
-    format!("{signed_part}.{}", b64(&signature))
-}
-
 #[test]
 fn golden_token_matches_openssl_byte_for_byte() {
     let token = key().sign(&larry().build().unwrap()).unwrap();
@@ -119,9 +113,9 @@ fn token_from_another_key_is_refused() {
 fn alg_none_is_refused() {
     let payload = r#"{"displayName":"Mallory","roles":["host"],"iat":1700000000,"exp":9999999999}"#;
     for token in [
-        forge(r#"{"alg":"none","typ":"JWT"}"#, payload, |_| Vec::new()),
+        common::forge(r#"{"alg":"none","typ":"JWT"}"#, payload, |_| Vec::new()),
         format!("{}.{}.", b64(br#"{"alg":"none"}"#), b64(payload.as_bytes())),
-        forge(r#"{"alg":"None"}"#, payload, |_| Vec::new()),
+        common::forge(r#"{"alg":"None"}"#, payload, |_| Vec::new()),
     ] {
         let err = verifier().verify(&token).unwrap_err();
         assert!(matches!(err, Error::UnsupportedAlgorithm { .. }), "{err:?}");
@@ -136,7 +130,7 @@ fn alg_none_is_refused() {
 #[test]
 fn hs256_signed_with_the_public_key_is_refused() {
     let payload = r#"{"displayName":"Mallory","roles":["host"],"iat":1700000000,"exp":9999999999}"#;
-    let token = forge(r#"{"alg":"HS256","typ":"JWT"}"#, payload, |message| {
+    let token = common::forge(r#"{"alg":"HS256","typ":"JWT"}"#, payload, |message| {
         let secret = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, PUBLIC.as_bytes());
         aws_lc_rs::hmac::sign(&secret, message).as_ref().to_vec()
     });
@@ -165,7 +159,9 @@ fn other_rsa_algorithms_are_refused_even_with_a_valid_signature() {
     }
     let long = "X".repeat(500);
     let err = verifier()
-        .verify(&forge(&format!(r#"{{"alg":"{long}"}}"#), "{}", |_| Vec::new()))
+        .verify(&common::forge(&format!(r#"{{"alg":"{long}"}}"#), "{}", |_| {
+            Vec::new()
+        }))
         .unwrap_err();
     assert!(
         matches!(&err, Error::UnsupportedAlgorithm { alg, .. } if alg.len() == 16),
@@ -205,30 +201,9 @@ fn malformed_tokens_say_what_is_wrong() {
 
 #[test]
 fn validly_signed_payload_that_is_not_frameable_claims() {
-    let pair = aws_lc_rs::signature::RsaKeyPair::from_pkcs8(
-        &base64::engine::general_purpose::STANDARD
-            .decode(
-                common::PKCS8
-                    .lines()
-                    .filter(|l| !l.starts_with("-----"))
-                    .collect::<String>(),
-            )
-            .unwrap(),
-    )
-    .unwrap();
-    let sign = |message: &[u8]| {
-        let mut signature = vec![0; pair.public_modulus_len()];
-        pair.sign(
-            &aws_lc_rs::signature::RSA_PKCS1_SHA256,
-            &aws_lc_rs::rand::SystemRandom::new(),
-            message,
-            &mut signature,
-        )
-        .unwrap();
-        signature
-    };
+    let sign = common::fixture_signature;
     let header = r#"{"alg":"RS256","typ":"JWT"}"#;
-    let missing_name = forge(header, r#"{"iat":1,"exp":9999999999}"#, sign);
+    let missing_name = common::forge(header, r#"{"iat":1,"exp":9999999999}"#, sign);
     let err = verifier().verify(&missing_name).unwrap_err();
     assert!(
         err.is_invalid_token() && matches!(err, Error::InvalidPayload { .. }),
@@ -238,13 +213,13 @@ fn validly_signed_payload_that_is_not_frameable_claims() {
     let source = std::error::Error::source(&err).unwrap().to_string();
     assert!(source.contains("missing field `displayName`"), "{source}");
 
-    let missing_exp = forge(header, r#"{"displayName":"Ada","iat":1}"#, sign);
+    let missing_exp = common::forge(header, r#"{"displayName":"Ada","iat":1}"#, sign);
     assert!(matches!(
         verifier().verify(&missing_exp),
         Err(Error::InvalidPayload { .. })
     ));
 
-    let leaky = forge(
+    let leaky = common::forge(
         header,
         r#"{"displayName":"Ada","iat":"ada@example.com","exp":9999999999}"#,
         sign,

@@ -294,10 +294,7 @@ impl<'a> Attempts<'a> {
     /// Decides what follows an attempt that took `latency` and ended in `outcome`.
     fn next<T>(&mut self, call: &Call<T>, outcome: Result<Answer, Error>, latency: Duration) -> Next<T> {
         #[cfg(feature = "tracing")]
-        self.trace(&outcome, latency);
-        #[cfg(not(feature = "tracing"))]
-        let _ = latency;
-
+        let status = outcome.as_ref().ok().map(|answer| answer.status.as_u16());
         let read = outcome.and_then(|answer| {
             call.read(
                 answer.status,
@@ -306,6 +303,11 @@ impl<'a> Attempts<'a> {
                 answer.received_at,
             )
         });
+        #[cfg(feature = "tracing")]
+        self.trace(status, read.as_ref().err(), latency);
+        #[cfg(not(feature = "tracing"))]
+        let _ = latency;
+
         let error = match read {
             Ok(value) => return Next::Done(Ok(value)),
             Err(error) => error,
@@ -326,27 +328,33 @@ impl<'a> Attempts<'a> {
         }
     }
 
+    /// One event per attempt: its status (when an answer came), its error (whose message is
+    /// built from parts, never from what was sent), its number and its latency.
     #[cfg(feature = "tracing")]
-    fn trace(&self, outcome: &Result<Answer, Error>, latency: Duration) {
+    fn trace(&self, status: Option<u16>, error: Option<&Error>, latency: Duration) {
         let attempt = self.retries + u32::from(self.renewed_token) + 1;
         let latency_ms = latency.as_secs_f64() * 1000.0;
-        match outcome {
-            Ok(answer) => tracing::debug!(
+        match (status, error) {
+            (Some(status), None) => {
+                tracing::debug!(parent: &self.span, status, attempt, latency_ms, "sequel attempt")
+            }
+            (status, Some(error)) => tracing::debug!(
                 parent: &self.span,
-                status = answer.status.as_u16(),
-                attempt,
-                latency_ms,
-                "sequel attempt"
-            ),
-            Err(error) => tracing::debug!(
-                parent: &self.span,
+                status,
                 error = %error,
+                source = error_source(error),
                 attempt,
                 latency_ms,
                 "sequel attempt failed"
             ),
+            (None, None) => {}
         }
     }
+}
+
+#[cfg(feature = "tracing")]
+fn error_source(error: &Error) -> Option<String> {
+    std::error::Error::source(error).map(ToString::to_string)
 }
 
 /// Reads a reqwest error, dropping the URL (it may carry an e-mail address).

@@ -116,6 +116,7 @@ impl Error {
         Error::InvalidInput { field, reason }
     }
 
+    #[cfg(any(feature = "async", feature = "blocking"))]
     pub(crate) fn transport(
         kind: TransportKind,
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,

@@ -188,6 +188,7 @@ pub struct Registrant {
 
 /// How registrations are matched to registrants by e-mail, everywhere: trimmed, without
 /// regard to case.
+#[cfg(any(feature = "async", feature = "blocking"))]
 pub(crate) fn email_key(email: &str) -> String {
     email.trim().to_lowercase()
 }

@@ -215,9 +215,13 @@ mod tests {
 
     #[test]
     #[cfg(any(feature = "async", feature = "blocking"))]
-    fn jitter_stays_in_range() {
-        for _ in 0..100 {
-            assert!((0.0..=1.0).contains(&jitter()));
-        }
+    fn jitter_is_random_and_spans_the_range() {
+        // A constant (such as the 0.5 used when randomness fails) or a skewed source would
+        // fail this; a fair one does with odds of about 1 in 10^12.
+        let samples: Vec<f64> = (0..100).map(|_| jitter()).collect();
+        assert!(samples.iter().all(|j| (0.0..=1.0).contains(j)), "{samples:?}");
+        let low = samples.iter().filter(|j| **j < 0.25).count();
+        let high = samples.iter().filter(|j| **j > 0.75).count();
+        assert!(low > 0 && high > 0, "{samples:?}");
     }
 }

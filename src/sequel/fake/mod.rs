@@ -85,6 +85,32 @@ struct Shared {
     state: Mutex<State>,
     faults: Mutex<Faults>,
     log: Mutex<Vec<LoggedRequest>>,
+    in_flight: InFlight,
+}
+
+/// How many requests are being answered right now, and the most there have been at once.
+#[derive(Default)]
+struct InFlight {
+    now: std::sync::atomic::AtomicUsize,
+    most: std::sync::atomic::AtomicUsize,
+}
+
+/// Counts one request as in flight until dropped, however its answer ends.
+struct Answering<'a>(&'a InFlight);
+
+impl<'a> Answering<'a> {
+    fn start(in_flight: &'a InFlight) -> Answering<'a> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = in_flight.now.fetch_add(1, SeqCst) + 1;
+        in_flight.most.fetch_max(now, SeqCst);
+        Answering(in_flight)
+    }
+}
+
+impl Drop for Answering<'_> {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl std::fmt::Debug for Shared {
@@ -119,6 +145,7 @@ impl FakeSequel {
             state: Mutex::new(State::new()),
             faults: Mutex::new(Faults::default()),
             log: Mutex::new(Vec::new()),
+            in_flight: InFlight::default(),
         });
         let (shutdown, stop) = oneshot::channel();
         let served = shared.clone();
@@ -198,6 +225,15 @@ impl FakeSequel {
         lock(&self.shared.log).clone()
     }
 
+    /// The most requests the fake was answering at the same moment, since it started or since
+    /// the last call of this method (which starts a new count): how you check that your code
+    /// keeps to a concurrency limit, and uses it.
+    pub fn take_max_in_flight(&self) -> usize {
+        use std::sync::atomic::Ordering::SeqCst;
+        let in_flight = &self.shared.in_flight;
+        in_flight.most.swap(in_flight.now.load(SeqCst), SeqCst)
+    }
+
     /// How many requests went to `path` (as sent, percent-encoded), for example
     /// `/api/oauth/token`.
     pub fn count_requests(&self, path: &str) -> usize {
@@ -267,6 +303,7 @@ async fn answer(
     shared: Arc<Shared>,
     request: http::Request<Incoming>,
 ) -> Result<http::Response<Full<Bytes>>, DroppedOnPurpose> {
+    let _answering = Answering::start(&shared.in_flight);
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let authorization = request
