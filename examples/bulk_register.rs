@@ -15,7 +15,7 @@ mod common;
 use std::io::Write;
 
 use event_sso::sequel::fake::FakeSequel;
-use event_sso::sequel::{BulkOptions, BulkOutcome, Client, Credentials, EventId, Registration};
+use event_sso::sequel::{BulkOptions, BulkOutcome, Client, EventId, Registration};
 
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/registrants.csv");
 
@@ -31,8 +31,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         parse_csv(&text)?.into_iter().unzip();
 
     let fake;
-    let (client, event) = match (Credentials::from_env(), std::env::var("SEQUEL_EVENT_ID")) {
-        (Ok(credentials), Ok(event)) => (Client::builder(credentials).build()?, EventId::new(event)),
+    let (client, event) = match (Client::builder_from_env(), std::env::var("SEQUEL_EVENT_ID")) {
+        (Ok(builder), Ok(event)) => (builder.build()?, EventId::new(event)),
         _ => {
             fake = FakeSequel::start()?;
             let event = fake.add_event("Launch party");

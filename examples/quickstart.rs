@@ -16,7 +16,7 @@ use std::env;
 
 use event_sso::frameable::{Claims, EventLink, Role, SigningKey};
 use event_sso::sequel::fake::FakeSequel;
-use event_sso::sequel::{Client, Credentials, EventId, Registration, Viewer};
+use event_sso::sequel::{Client, EventId, Registration, Viewer};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -28,16 +28,16 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let (user_id, name, email) = ("user-42", "Ada Lovelace", "ada@example.com");
 
     // --- Sequel ---------------------------------------------------------------------------
-    let real = match (Credentials::from_env(), env::var("SEQUEL_EVENT_ID")) {
-        (Ok(credentials), Ok(event)) => Some((credentials, EventId::new(event))),
+    let real = match (Client::builder_from_env(), env::var("SEQUEL_EVENT_ID")) {
+        (Ok(builder), Ok(event)) => Some((builder, EventId::new(event))),
         _ => None,
     };
     // Kept alive until the end of `run`: dropping it stops the fake server.
     let fake;
     let (client, event) = match real {
-        Some((credentials, event)) => {
+        Some((builder, event)) => {
             println!("Sequel: the real API, event {event}");
-            (Client::builder(credentials).build()?, event)
+            (builder.build()?, event)
         }
         None => {
             fake = FakeSequel::start()?;

@@ -8,7 +8,7 @@
 
 mod common;
 
-use event_sso::sequel::{Client, Credentials, EventId, Viewer};
+use event_sso::sequel::{Client, EventId, Viewer};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -16,10 +16,7 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let mut builder = Client::builder(Credentials::from_env()?);
-    if let Ok(base_url) = std::env::var("SEQUEL_BASE_URL") {
-        builder = builder.base_url(base_url);
-    }
+    let builder = Client::builder_from_env()?; // SEQUEL_CLIENT_ID, SEQUEL_CLIENT_SECRET, SEQUEL_BASE_URL
     let client = builder.build()?;
     let event = EventId::new(std::env::var("SEQUEL_EVENT_ID").map_err(|_| "SEQUEL_EVENT_ID is not set")?);
 

@@ -11,7 +11,7 @@
 mod common;
 
 use event_sso::sequel::blocking::Client;
-use event_sso::sequel::{Credentials, EventId, Registration};
+use event_sso::sequel::{EventId, Registration};
 
 fn main() -> std::process::ExitCode {
     common::report(run())
@@ -22,10 +22,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let (Some(name), Some(email)) = (args.next(), args.next()) else {
         return Err("usage: sequel_register_blocking <name> <email>".into());
     };
-    let mut builder = Client::builder(Credentials::from_env()?);
-    if let Ok(base_url) = std::env::var("SEQUEL_BASE_URL") {
-        builder = builder.base_url(base_url);
-    }
+    let builder = Client::builder_from_env()?; // SEQUEL_CLIENT_ID, SEQUEL_CLIENT_SECRET, SEQUEL_BASE_URL
     let client = builder.build()?;
     let event = EventId::new(std::env::var("SEQUEL_EVENT_ID").map_err(|_| "SEQUEL_EVENT_ID is not set")?);
 

@@ -1,4 +1,77 @@
-#![doc = include_str!("../README.md")]
+//! Sign the users already logged in to your site straight into embedded live events, with no
+//! second login.
+//!
+//! - [`sequel`]: a typed client for Sequel's REST API (`api.introvoke.com`): per-user embed
+//!   URLs for an iframe, registrants and their join URLs, the presenters and organizers that
+//!   raise a user's role, and the event's details. [`sequel::Client`] is async (feature
+//!   `async`, a default); [`sequel::blocking::Client`] (feature `blocking`) has the same
+//!   methods without `.await`. [`sequel::fake::FakeSequel`] (feature `fake`) is a fake of
+//!   Sequel's API for your tests.
+//! - [`frameable`]: the claims, RS256 signature, verification and join link of a Frameable
+//!   login token. No I/O, no feature needed.
+//!
+//! # Sequel: an embed URL and a join URL
+//!
+//! ```no_run
+//! # #[cfg(feature = "async")]
+//! # async fn run() -> Result<(), event_sso::sequel::Error> {
+//! use event_sso::sequel::{Client, EventId, Registration, Viewer};
+//!
+//! // Once at start-up (SEQUEL_CLIENT_ID, SEQUEL_CLIENT_SECRET, optionally SEQUEL_BASE_URL);
+//! // clones share one connection pool and one access token.
+//! let client = Client::builder_from_env()?.build()?;
+//! let event = EventId::new("6f1c2d3e-...");
+//!
+//! // Your backend vouches for the user: one embed URL per page view, for an <iframe src>.
+//! let embed = client.embed_url(&event, &Viewer::new("user-42", "Ada Lovelace")).await?;
+//! let iframe_src: &str = embed.as_str();
+//!
+//! // Or Sequel registers them: one join URL per e-mail per event. Keep it.
+//! let registrant = client
+//!     .register_or_get(&event, &Registration::new("Ada Lovelace", "ada@example.com"))
+//!     .await?;
+//! let redirect: http::Response<String> = registrant.join_url.redirect();
+//! # let _ = (iframe_src, redirect);
+//! # Ok(()) }
+//! ```
+//!
+//! # Frameable: a login token and its join URL
+//!
+//! ```
+//! use event_sso::frameable::{Claims, EventLink, Role, SigningKey};
+//!
+//! let key = SigningKey::generate()?; // in production: SigningKey::from_pem_file(..), once
+//! let claims = Claims::builder("Larry David")
+//!     .email("larry@seinfeld.com")
+//!     .profile("organization", "Seinfeld")
+//!     .role(Role::Host)
+//!     .build()?; // every problem at once, none of them repeating a value
+//! let join = EventLink::new("acme", "launch-party")?.with_token(&key.sign(&claims)?);
+//! let response: http::Response<()> = join.redirect(); // 302, no-store, no-referrer
+//! assert_eq!(response.status(), 302);
+//! # Ok::<(), event_sso::frameable::Error>(())
+//! ```
+//!
+//! # Secrets, errors and features
+//!
+//! Whatever lets someone in (keys, the client secret, access tokens, signed tokens, embed and
+//! join URLs) is a type with a redacted `Debug`, no `Display`, and an `as_str()` for the one
+//! place it belongs. Error messages are built from parts the crate chose (a status, a field,
+//! a JSON path), never from what was sent or received, so they are safe to log. Each module
+//! has one error type with predicates (`is_auth()`, `is_already_registered()`,
+//! `is_invalid_claims()`, ...) to ask instead of matching variants.
+//!
+//! | feature | default | adds |
+//! |---|---|---|
+//! | `async` | yes | [`sequel::Client`], on tokio through reqwest |
+//! | `rustls` | yes | TLS through rustls; without it or `native-tls`, an `https` base URL fails at `build()` |
+//! | `blocking` | no | [`sequel::blocking::Client`] |
+//! | `native-tls` | no | TLS through the platform's library (OpenSSL on Linux) |
+//! | `tracing` | no | one span per Sequel call and one event per attempt, with no ids, e-mails or tokens |
+//! | `fake` | no | [`sequel::fake::FakeSequel`], for your tests |
+//!
+//! Features only add: any combination builds, none and all included. The crate re-exports
+//! [`http`], [`time`] and [`url`], whose types appear in its API.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod frameable;
@@ -7,6 +80,11 @@ mod secret_url;
 pub mod sequel;
 
 pub use http;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 pub use secret_url::JoinUrl;
 pub use time;
 pub use url;
