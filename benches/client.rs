@@ -1,44 +1,113 @@
-//! The Sequel clients against a raw reqwest call, on the same loopback server, in one run.
+//! The Sequel clients against raw reqwest, measured by the client's own CPU time.
 //!
-//! `cargo bench --bench client` measures, against the in-process fake Sequel:
-//! - `embed_url` and `register` through the async and the blocking client, each beside a raw
-//!   reqwest call (same timeouts) sending the same request and decoding the same answer, in
-//!   interleaved rounds; the overhead ratio is raw calls/s over our calls/s (target: at most
-//!   1.10);
-//! - the async client with 1, 8 and 64 calls in flight: calls per second, and how many access
-//!   tokens were requested (must be 1);
-//! - `register_all` of 10,000 registrants, with the report's counts checked.
-
-mod common;
+//! `cargo bench --features blocking --bench client`:
+//! - **CPU per call.** The fake Sequel runs in a child process (this bench, started again
+//!   with `EVENT_SSO_BENCH_SERVE` set), so the server's work is not counted and does not
+//!   count against the client. For `embed_url` and `register`, async and blocking, our client
+//!   and a raw reqwest call (same timeouts, same request, same decoding: the answer read
+//!   whole and the embed or join URL parsed) alternate in chunks
+//!   of 10 calls; each chunk's process CPU time (every thread of this process: the caller,
+//!   the runtimes' workers) gives a per-call cost. Medians and the 10th–90th percentile
+//!   spread are printed, and the ratio of medians (target: at most 1.05).
+//! - **Throughput**, with the fake in this process: the async client with 1, 8 and 64 calls
+//!   in flight (and how many token requests, which must be 1), and `register_all` of 10,000.
 
 use std::cell::Cell;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Contender, print_group, run_rounds};
+use cpu_time::ProcessTime;
 use event_sso::sequel::fake::FakeSequel;
 use event_sso::sequel::request::Api;
-use event_sso::sequel::{BulkOptions, Client, EventId, Registration, Viewer, blocking};
+use event_sso::sequel::{BulkOptions, Client, Credentials, EventId, Registration, Viewer, blocking};
 use serde_json::json;
 
-const ROUNDS: usize = 9;
-const ROUND_TIME: Duration = Duration::from_millis(250);
-const TARGET_OVERHEAD: f64 = 1.10;
+const SERVE: &str = "EVENT_SSO_BENCH_SERVE";
+const CREDENTIALS: (&str, &str) = ("bench-client", "bench-secret");
+const ROUNDS: usize = 300;
+const CHUNK: u32 = 10;
+const WARM_UP: u32 = 200;
+const TARGET: f64 = 1.05;
 const BULK: usize = 10_000;
 
 fn main() {
-    let fake = FakeSequel::start().expect("start the fake");
+    if std::env::var_os(SERVE).is_some() {
+        return serve();
+    }
+    cpu_per_call();
+    throughput();
+}
+
+/// The child: a fake Sequel with known credentials and one event, until stdin closes.
+fn serve() {
+    let fake = FakeSequel::start_with_credentials(&Credentials::new(CREDENTIALS.0, CREDENTIALS.1))
+        .expect("start the fake");
     let event = fake.add_event("Bench");
+    println!("{} {event}", fake.base_url());
+    std::io::stdout().flush().unwrap();
+    let _ = std::io::stdin().read_to_end(&mut Vec::new());
+}
+
+/// One contender: a call, and the CPU time per call of each chunk it ran.
+struct Contender<'a> {
+    call: Box<dyn FnMut() + 'a>,
+    micros: Vec<f64>,
+}
+
+impl<'a> Contender<'a> {
+    fn new(call: impl FnMut() + 'a) -> Self {
+        Contender {
+            call: Box::new(call),
+            micros: Vec::new(),
+        }
+    }
+
+    fn chunk(&mut self, calls: u32, record: bool) {
+        let started = ProcessTime::now();
+        for _ in 0..calls {
+            (self.call)();
+        }
+        if record {
+            self.micros
+                .push(started.elapsed().as_secs_f64() * 1e6 / f64::from(calls));
+        }
+    }
+
+    /// The median and the 10th and 90th percentiles, in µs per call.
+    fn summary(&self) -> (f64, f64, f64) {
+        let mut sorted = self.micros.clone();
+        sorted.sort_by(f64::total_cmp);
+        let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
+        (at(0.5), at(0.1), at(0.9))
+    }
+}
+
+fn cpu_per_call() {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .env(SERVE, "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the fake in a child process");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let (base_url, event) = line.trim().split_once(' ').expect("base URL and event");
+    let event = EventId::new(event);
+    let credentials = Credentials::new(CREDENTIALS.0, CREDENTIALS.1);
+
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let ours = Client::builder(fake.credentials())
-        .base_url(fake.base_url())
+    let ours = Client::builder(credentials.clone())
+        .base_url(base_url)
         .build()
-        .expect("client");
-    let ours_blocking = blocking::Client::builder(fake.credentials())
-        .base_url(fake.base_url())
+        .unwrap();
+    let ours_blocking = blocking::Client::builder(credentials.clone())
+        .base_url(base_url)
         .build()
-        .expect("client");
-    // The baseline is configured as a careful user would configure reqwest: with the same
-    // timeouts the clients use.
+        .unwrap();
+    // The baseline as a careful user would configure reqwest: the clients' timeouts.
     let raw = reqwest::Client::builder()
         .timeout(event_sso::sequel::DEFAULT_TIMEOUT)
         .connect_timeout(event_sso::sequel::DEFAULT_CONNECT_TIMEOUT)
@@ -49,11 +118,9 @@ fn main() {
         .connect_timeout(event_sso::sequel::DEFAULT_CONNECT_TIMEOUT)
         .build()
         .unwrap();
-
-    // The raw baseline's token, from the token request exactly as the clients send it.
-    let token_request = Api::new(fake.base_url())
+    let token_request = Api::new(base_url)
         .unwrap()
-        .token(&fake.credentials())
+        .token(&credentials)
         .unwrap()
         .to_request(None)
         .unwrap();
@@ -62,15 +129,15 @@ fn main() {
         .unwrap()
         .bytes()
         .unwrap();
-    let token: String = serde_json::from_slice::<serde_json::Value>(&grant).unwrap()["access_token"]
+    let token = serde_json::from_slice::<serde_json::Value>(&grant).unwrap()["access_token"]
         .as_str()
         .unwrap()
         .to_owned();
 
     let viewer = Viewer::new("user-42", "Ada Lovelace").email("ada@example.com");
-    let embed_url = format!("{}/api/v1/event/{event}/embedCode", fake.base_url());
+    let embed_url = format!("{base_url}/api/v1/event/{event}/embedCode");
     let embed_body = json!({"userId": "user-42", "userDisplayName": "Ada Lovelace", "userName": "Ada Lovelace", "userEmail": "ada@example.com"}).to_string();
-    let register_url = format!("{}/api/v1/event/{event}/registrant", fake.base_url());
+    let register_url = format!("{base_url}/api/v1/event/{event}/registrant");
     // Each contender registers people of its own, so nobody is registered twice.
     let person = |who: &str, n: &Cell<u64>| {
         n.set(n.get() + 1);
@@ -80,121 +147,134 @@ fn main() {
         )
     };
     let (n1, n2, n3, n4) = (Cell::new(0), Cell::new(0), Cell::new(0), Cell::new(0));
-
-    let raw_embed = || async {
-        let response = raw
-            .post(&embed_url)
+    let raw_async = |url: &str, body: Vec<u8>| {
+        let request = raw
+            .post(url)
             .bearer_auth(&token)
+            .header("accept", "application/json")
             .header("content-type", "application/json")
-            .body(embed_body.clone())
-            .send()
-            .await
-            .unwrap();
-        let body = response.bytes().await.unwrap();
-        url::Url::parse(&serde_json::from_slice::<String>(&body).unwrap()).unwrap()
-    };
-    let (raw_ref, register_url_ref, token_ref) = (&raw, &register_url, &token);
-    let raw_register = |registration: Registration| {
-        let body = serde_json::to_vec(&registration).unwrap();
+            .body(body);
         async move {
-            let response = raw_ref
-                .post(register_url_ref)
-                .bearer_auth(token_ref)
-                .header("content-type", "application/json")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
+            let response = request.send().await.unwrap();
             assert!(response.status().is_success());
-            serde_json::from_slice::<serde_json::Value>(&response.bytes().await.unwrap()).unwrap()
+            response.bytes().await.unwrap()
         }
     };
-    let raw_blocking_call = |url: &str, body: Vec<u8>| {
+    let raw_sync = |url: &str, body: Vec<u8>| {
         let response = raw_blocking
             .post(url)
             .bearer_auth(&token)
+            .header("accept", "application/json")
             .header("content-type", "application/json")
             .body(body)
             .send()
             .unwrap();
         assert!(response.status().is_success());
-        serde_json::from_slice::<serde_json::Value>(&response.bytes().unwrap()).unwrap()
+        response.bytes().unwrap()
+    };
+    // The same decoding the clients do: the embed URL parsed; the registrant read whole and
+    // its join URL parsed (the client checks it is a URL before handing it over).
+    let embed_answer =
+        |body: &[u8]| url::Url::parse(&serde_json::from_slice::<String>(body).unwrap()).unwrap();
+    let registrant_answer = |body: &[u8]| {
+        let registrant = serde_json::from_slice::<serde_json::Value>(body).unwrap();
+        let join_url = url::Url::parse(registrant["join_url"].as_str().unwrap()).unwrap();
+        (registrant, join_url)
     };
 
-    let mut embed_async = [
-        Contender::new("event-sso async embed_url", || {
-            runtime.block_on(ours.embed_url(&event, &viewer)).unwrap();
-        }),
-        Contender::new("raw reqwest async", || {
-            runtime.block_on(raw_embed());
-        }),
+    let mut groups: Vec<(&str, Contender<'_>, Contender<'_>)> = vec![
+        (
+            "embed_url, async",
+            Contender::new(|| {
+                runtime.block_on(ours.embed_url(&event, &viewer)).unwrap();
+            }),
+            Contender::new(|| {
+                embed_answer(&runtime.block_on(raw_async(&embed_url, embed_body.clone().into_bytes())));
+            }),
+        ),
+        (
+            "embed_url, blocking",
+            Contender::new(|| {
+                ours_blocking.embed_url(&event, &viewer).unwrap();
+            }),
+            Contender::new(|| {
+                embed_answer(&raw_sync(&embed_url, embed_body.clone().into_bytes()));
+            }),
+        ),
+        (
+            "register, async",
+            Contender::new(|| {
+                runtime
+                    .block_on(ours.register(&event, &person("ours", &n1)))
+                    .unwrap();
+            }),
+            Contender::new(|| {
+                let body = serde_json::to_vec(&person("raw", &n2)).unwrap();
+                registrant_answer(&runtime.block_on(raw_async(&register_url, body)));
+            }),
+        ),
+        (
+            "register, blocking",
+            Contender::new(|| {
+                ours_blocking
+                    .register(&event, &person("ours-blocking", &n3))
+                    .unwrap();
+            }),
+            Contender::new(|| {
+                let body = serde_json::to_vec(&person("raw-blocking", &n4)).unwrap();
+                registrant_answer(&raw_sync(&register_url, body));
+            }),
+        ),
     ];
-    let mut embed_blocking = [
-        Contender::new("event-sso blocking embed_url", || {
-            ours_blocking.embed_url(&event, &viewer).unwrap();
-        }),
-        Contender::new("raw reqwest blocking", || {
-            let answer = raw_blocking_call(&embed_url, embed_body.clone().into_bytes());
-            url::Url::parse(answer.as_str().unwrap()).unwrap();
-        }),
-    ];
-    let mut register_async = [
-        Contender::new("event-sso async register", || {
-            runtime
-                .block_on(ours.register(&event, &person("ours", &n1)))
-                .unwrap();
-        }),
-        Contender::new("raw reqwest async", || {
-            runtime.block_on(raw_register(person("raw", &n2)));
-        }),
-    ];
-    let mut register_blocking = [
-        Contender::new("event-sso blocking register", || {
-            ours_blocking
-                .register(&event, &person("ours-blocking", &n3))
-                .unwrap();
-        }),
-        Contender::new("raw reqwest blocking", || {
-            raw_blocking_call(
-                &register_url,
-                serde_json::to_vec(&person("raw-blocking", &n4)).unwrap(),
-            );
-        }),
-    ];
-    run_rounds(
-        &mut [
-            &mut embed_async,
-            &mut embed_blocking,
-            &mut register_async,
-            &mut register_blocking,
-        ],
-        ROUNDS,
-        ROUND_TIME,
-        8,
-    );
+
+    for (_, ours, raw) in &mut groups {
+        ours.chunk(WARM_UP, false);
+        raw.chunk(WARM_UP, false);
+    }
+    for round in 0..ROUNDS {
+        for (_, ours, raw) in &mut groups {
+            // Alternate who goes first, so neither always follows the other's leftovers.
+            if round % 2 == 0 {
+                ours.chunk(CHUNK, true);
+                raw.chunk(CHUNK, true);
+            } else {
+                raw.chunk(CHUNK, true);
+                ours.chunk(CHUNK, true);
+            }
+        }
+    }
+    drop(child.stdin.take());
+    let _ = child.wait();
 
     println!(
-        "\nSequel calls to the in-process fake on loopback; medians of {ROUNDS} interleaved rounds of {ROUND_TIME:?}"
+        "\nCPU time per call (this process only; the fake runs in another), µs: median [p10–p90] over {ROUNDS} chunks of {CHUNK}"
     );
-    let groups: [(&str, &[Contender<'_>]); 4] = [
-        ("embed_url, async", &embed_async),
-        ("embed_url, blocking", &embed_blocking),
-        ("register, async", &register_async),
-        ("register, blocking", &register_blocking),
-    ];
-    for (title, group) in groups {
-        print_group(title, "calls/s", group);
+    println!(
+        "{:<22} {:>24} {:>24} {:>8}",
+        "call", "event-sso", "raw reqwest", "ratio"
+    );
+    for (title, ours, raw) in &groups {
+        let (o, o10, o90) = ours.summary();
+        let (r, r10, r90) = raw.summary();
+        let ratio = o / r;
+        let verdict = if ratio <= TARGET { "met" } else { "NOT met" };
+        println!(
+            "{title:<22} {:>24} {:>24} {ratio:>8.3}  {verdict} (target {TARGET:.2})",
+            format!("{o:.1} [{o10:.1}–{o90:.1}]"),
+            format!("{r:.1} [{r10:.1}–{r90:.1}]"),
+        );
     }
-    println!("\noverhead (raw calls/s / event-sso calls/s), target <= {TARGET_OVERHEAD:.2}");
-    for (title, group) in groups {
-        let overhead = group[1].median() / group[0].median();
-        let verdict = if overhead <= TARGET_OVERHEAD {
-            "met"
-        } else {
-            "NOT met"
-        };
-        println!("{title:<34} {overhead:>6.3}   {verdict}");
-    }
+}
+
+fn throughput() {
+    let fake = FakeSequel::start().expect("start the fake");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let event = fake.add_event("Bench");
+    let viewer = Viewer::new("user-42", "Ada Lovelace").email("ada@example.com");
+    let ours = Client::builder(fake.credentials())
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
 
     println!("\nasync concurrency sweep, embed_url, 1 s per level");
     println!("{:<12} {:>12} {:>16}", "in flight", "calls/s", "token requests");

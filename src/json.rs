@@ -246,7 +246,14 @@ fn kind(found: &de::Unexpected<'_>) -> &'static str {
 }
 
 /// Parses `bytes` as JSON and reads a `T` from it.
+///
+/// The usual case, a body of the right shape, is read in one pass by serde_json. Only when
+/// that fails is the body read again, through the reader below, to build the error; serde_json's
+/// own error is dropped unread (only its line and column are kept for a syntax error).
 pub(crate) fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonError> {
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
     let value: Value = serde_json::from_slice(bytes).map_err(|error| JsonError::syntax(&error))?;
     from_value(value)
 }

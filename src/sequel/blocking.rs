@@ -1,7 +1,7 @@
 //! The blocking Sequel client (feature `blocking`): the async client's methods, without
 //! `.await`.
 //!
-//! It drives the async client on a small runtime of its own (one worker thread, for the
+//! It drives the async client on a small runtime of its own (one thread, for the
 //! connections), so both behave alike by construction. Call it from plain threads; called from
 //! inside an async runtime, where blocking would stall that runtime, every method returns an
 //! error for which [`is_invalid_input`](super::Error::is_invalid_input) is true (use
@@ -38,15 +38,41 @@ pub struct Client {
     runtime: Arc<Runtime>,
 }
 
-/// The runtime the blocking client drives the engine on. Shut down without waiting when the
-/// last clone goes, so dropping a client is never an error, wherever it happens.
+/// The runtime the blocking client drives the engine on: a current-thread runtime whose I/O
+/// and timers a thread of its own drives, while each call polls its future on the calling
+/// thread (`Handle::block_on`). When the last clone goes, that thread is told to stop and
+/// the runtime ends there, so dropping a client is never an error, wherever it happens.
 #[derive(Debug)]
-struct Runtime(Option<tokio::runtime::Runtime>);
+struct Runtime {
+    handle: tokio::runtime::Handle,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Runtime {
+    fn start() -> std::io::Result<Runtime> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let handle = runtime.handle().clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("event-sso-blocking".to_owned())
+            .spawn(move || {
+                runtime.block_on(async {
+                    let _ = stopped.await;
+                });
+            })?;
+        Ok(Runtime {
+            handle,
+            stop: Some(stop),
+        })
+    }
+}
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        if let Some(runtime) = self.0.take() {
-            runtime.shutdown_background();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
         }
     }
 }
@@ -55,15 +81,11 @@ impl ClientBuilder<Client> {
     /// Makes the client; fails on an unusable base URL or user agent, an `https` base URL in a
     /// build without TLS, or when the operating system refuses a thread.
     pub fn build(self) -> Result<Client, Error> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("event-sso-blocking")
-            .enable_all()
-            .build()
-            .map_err(|e| Error::transport(super::TransportKind::Other, e))?;
+        let engine = client::Client::from_config(self.into_config()?)?;
+        let runtime = Runtime::start().map_err(|e| Error::transport(super::TransportKind::Other, e))?;
         Ok(Client {
-            engine: client::Client::from_config(self.into_config()?)?,
-            runtime: Arc::new(Runtime(Some(runtime))),
+            engine,
+            runtime: Arc::new(runtime),
         })
     }
 }
@@ -168,12 +190,7 @@ impl Client {
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {
-        let runtime = self
-            .runtime
-            .0
-            .as_ref()
-            .expect("taken only when the last clone drops");
-        runtime.block_on(future)
+        self.runtime.handle.block_on(future)
     }
 }
 

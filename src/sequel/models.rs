@@ -168,7 +168,7 @@ impl fmt::Debug for Registration {
 ///
 /// Store `join_url`: Sequel registers an e-mail only once per event. `Debug` hides the
 /// personal fields and the URL.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Registrant {
     /// The registrant's name.
@@ -179,11 +179,52 @@ pub struct Registrant {
     /// [`JoinUrl`]: no `Display`, a redacted `Debug`, and a [`redirect`](JoinUrl::redirect).
     pub join_url: JoinUrl,
     /// The metadata sent at registration.
-    #[serde(default)]
     pub metadata: Option<Value>,
     /// Fields Sequel sent that this crate does not know, kept as they came.
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// Read field by field in one pass: `#[serde(flatten)]` would buffer each registrant whole
+/// and read it twice, and lists of registrants can be long.
+impl<'de> Deserialize<'de> for Registrant {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, MapAccess, Visitor};
+
+        struct Fields;
+
+        impl<'de> Visitor<'de> for Fields {
+            type Value = Registrant;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a registrant object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Registrant, A::Error> {
+                let (mut name, mut email, mut join_url, mut metadata) = (None, None, None, None);
+                let mut extra = Map::new();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "name" => name = Some(map.next_value::<String>()?),
+                        "email" => email = Some(map.next_value::<String>()?),
+                        "join_url" => join_url = Some(map.next_value::<JoinUrl>()?),
+                        "metadata" => metadata = map.next_value::<Option<Value>>()?,
+                        _ => {
+                            extra.insert(key.into_owned(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(Registrant {
+                    name: name.ok_or_else(|| A::Error::missing_field("name"))?,
+                    email: email.ok_or_else(|| A::Error::missing_field("email"))?,
+                    join_url: join_url.ok_or_else(|| A::Error::missing_field("join_url"))?,
+                    metadata,
+                    extra,
+                })
+            }
+        }
+
+        deserializer.deserialize_struct("Registrant", &["name", "email", "join_url", "metadata"], Fields)
+    }
 }
 
 /// How registrations are matched to registrants by e-mail, everywhere: trimmed, without

@@ -256,23 +256,18 @@ impl Api {
 
     /// A call to `/api/v1/{segments}`, which needs the access token.
     fn v1<T>(&self, route: &Route, segments: &[&str], decode: Decoder<T>) -> Call<T> {
-        let mut url = self.url(&["api", "v1"]);
-        extend(&mut url, segments);
+        let url = self.url(["api", "v1"].iter().chain(segments));
         Call::new(route, url, CallKind::V1, decode)
     }
 
-    /// The root with `segments` appended.
-    pub(crate) fn url(&self, segments: &[&str]) -> Url {
+    /// The root with `segments` appended, each percent-encoded as one segment (`a/b` becomes
+    /// `a%2Fb`).
+    pub(crate) fn url<'a>(&self, segments: impl IntoIterator<Item = &'a &'a str>) -> Url {
         let mut url = self.root.clone();
-        extend(&mut url, segments);
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
         url
-    }
-}
-
-/// Appends `segments` to the path, each percent-encoded as one segment (`a/b` becomes `a%2Fb`).
-fn extend(url: &mut Url, segments: &[&str]) {
-    if let Ok(mut path) = url.path_segments_mut() {
-        path.pop_if_empty().extend(segments);
     }
 }
 

@@ -133,8 +133,22 @@ enum Fault {
 }
 
 impl FakeSequel {
-    /// Starts the fake on `127.0.0.1` at a port the system picks.
+    /// Starts the fake on `127.0.0.1` at a port the system picks, with credentials of its own
+    /// ([`credentials`](Self::credentials)).
     pub fn start() -> std::io::Result<FakeSequel> {
+        FakeSequel::serve(State::new())
+    }
+
+    /// Starts the fake accepting `credentials` instead of its own: for a fake in another
+    /// process, or a test suite with fixed test credentials.
+    pub fn start_with_credentials(credentials: &Credentials) -> std::io::Result<FakeSequel> {
+        let mut state = State::new();
+        state.client_id = credentials.client_id.clone();
+        state.client_secret = credentials.client_secret.clone();
+        FakeSequel::serve(state)
+    }
+
+    fn serve(state: State) -> std::io::Result<FakeSequel> {
         let listener = std::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
         listener.set_nonblocking(true)?;
         let base_url = format!("http://{}", listener.local_addr()?);
@@ -142,7 +156,7 @@ impl FakeSequel {
             .enable_all()
             .build()?;
         let shared = Arc::new(Shared {
-            state: Mutex::new(State::new()),
+            state: Mutex::new(state),
             faults: Mutex::new(Faults::default()),
             log: Mutex::new(Vec::new()),
             in_flight: InFlight::default(),
