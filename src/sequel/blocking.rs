@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use super::auth::Credentials;
 use super::builder::ClientBuilder;
-use super::bulk::{BulkOptions, BulkReport, Tally};
+use super::bulk::{BulkOptions, BulkReport, Settled, Tally};
 use super::client;
 use super::error::Error;
 use super::models::{CompanyId, EmbedUrl, Event, EventId, Registrant, Registration, Viewer};
@@ -174,7 +174,7 @@ impl Client {
             let inputs = registrations.into_iter();
             let mut tally = Tally::new(inputs.size_hint(), options.progress);
             for (index, registration) in inputs.enumerate() {
-                tally.record(index, registration, Err(inside_runtime_error()));
+                tally.record(index, registration, Settled::Failed(inside_runtime_error()));
             }
             return tally.finish(Ok(Vec::new()));
         }

@@ -69,6 +69,9 @@ pub struct Progress {
     pub registered: usize,
     /// Refused as already registered; their join URLs are looked up when all are done.
     pub already_registered: usize,
+    /// Sent, but the answer was lost (a timeout, a dropped connection, a `5xx`) even after
+    /// retries; whether Sequel holds them is looked up when all are done.
+    pub unconfirmed: usize,
     /// Failed for another reason.
     pub failed: usize,
 }
@@ -81,9 +84,14 @@ pub enum BulkOutcome {
     Registered(Registrant),
     /// Already registered before; the existing registration, join URL included.
     AlreadyRegistered(Registrant),
-    /// Not registered. The registration is handed back so nothing is lost. An
-    /// already-registered e-mail whose registration could not be found afterwards ends here
-    /// too, with the refusal as its error.
+    /// Registered, though its answer was lost (a timeout, a dropped connection, a `5xx`, or
+    /// an "already registered" to a retry of an attempt that may have worked): Sequel holds
+    /// it, and this is Sequel's registration, join URL included, from the registrants list.
+    Recovered(Registrant),
+    /// Not registered: Sequel refused it, or does not hold it. The registration is handed back
+    /// so nothing is lost. One whose answer was lost, or that was refused as already
+    /// registered, ends here only when the registrants list does not hold it (or could not be
+    /// read: see [`BulkReport::lookup_error`]), with the error it got.
     Failed {
         /// The registration as given.
         registration: Registration,
@@ -96,9 +104,9 @@ impl BulkOutcome {
     /// The registrant, unless it failed.
     pub fn registrant(&self) -> Option<&Registrant> {
         match self {
-            BulkOutcome::Registered(registrant) | BulkOutcome::AlreadyRegistered(registrant) => {
-                Some(registrant)
-            }
+            BulkOutcome::Registered(registrant)
+            | BulkOutcome::AlreadyRegistered(registrant)
+            | BulkOutcome::Recovered(registrant) => Some(registrant),
             BulkOutcome::Failed { .. } => None,
         }
     }
@@ -122,9 +130,9 @@ impl BulkReport {
         self.outcomes
     }
 
-    /// Why the registrants list could not be read, when some registrations were refused as
-    /// already registered and their join URLs therefore could not be recovered (those appear
-    /// as [`BulkOutcome::Failed`], with the refusal).
+    /// Why the registrants list could not be read, when some registrations needed it (refused
+    /// as already registered, or their answer lost): those appear as [`BulkOutcome::Failed`],
+    /// with the error each got, though Sequel may hold them.
     pub fn lookup_error(&self) -> Option<&Error> {
         self.lookup_error.as_ref()
     }
@@ -149,6 +157,11 @@ impl BulkReport {
         self.count(|o| matches!(o, BulkOutcome::AlreadyRegistered(_)))
     }
 
+    /// How many were registered though their answer was lost, found in the registrants list.
+    pub fn recovered(&self) -> usize {
+        self.count(|o| matches!(o, BulkOutcome::Recovered(_)))
+    }
+
     /// How many failed.
     pub fn failed(&self) -> usize {
         self.count(|o| matches!(o, BulkOutcome::Failed { .. }))
@@ -165,16 +178,64 @@ use super::models::email_key;
 /// Collects results as they complete, in any order, and settles them into a report.
 #[cfg(any(feature = "async", feature = "blocking"))]
 pub(crate) struct Tally<'a> {
-    pending: Vec<Option<Pending>>,
+    pending: Vec<Option<(Registration, Settled)>>,
     progress: Progress,
     callback: Option<ProgressCallback<'a>>,
 }
 
+/// Where a registration stands once its attempts are over, before any lookup.
 #[cfg(any(feature = "async", feature = "blocking"))]
-enum Pending {
+pub(crate) enum Settled {
+    /// Sequel answered with the registration.
     Registered(Registrant),
-    AlreadyRegistered(Registration, Error),
-    Failed(Registration, Error),
+    /// Sequel may hold it: refused as already registered, or the answer was lost. Whether it
+    /// does is for the registrants list to say.
+    LookUp {
+        error: Error,
+        already: bool,
+        maybe_ours: bool,
+    },
+    /// Not registered.
+    Failed(Error),
+}
+
+#[cfg(any(feature = "async", feature = "blocking"))]
+impl Settled {
+    /// Reads a registration's result. `maybe_applied` says whether an earlier attempt may have
+    /// registered them, so that a final "already registered" may be this registration's own.
+    pub(crate) fn new(result: Result<Registrant, Error>, maybe_applied: bool) -> Settled {
+        match result {
+            Ok(registrant) => Settled::Registered(registrant),
+            Err(error) if error.is_already_registered() => Settled::LookUp {
+                error,
+                already: true,
+                maybe_ours: maybe_applied,
+            },
+            // Whatever the last answer, an earlier attempt may have registered them.
+            Err(error) if error.is_outcome_unknown() || maybe_applied => Settled::LookUp {
+                error,
+                already: false,
+                maybe_ours: true,
+            },
+            Err(error) => Settled::Failed(error),
+        }
+    }
+
+    /// The outcome, given what the registrants list holds for the e-mail (`None` when it holds
+    /// nothing, or could not be read).
+    pub(crate) fn outcome(self, registration: Registration, found: Option<Registrant>) -> BulkOutcome {
+        match (self, found) {
+            (Settled::Registered(registrant), _) => BulkOutcome::Registered(registrant),
+            (Settled::Failed(error), _) => BulkOutcome::Failed { registration, error },
+            (Settled::LookUp { maybe_ours: true, .. }, Some(existing)) => BulkOutcome::Recovered(existing),
+            (Settled::LookUp { .. }, Some(existing)) => BulkOutcome::AlreadyRegistered(existing),
+            (Settled::LookUp { error, .. }, None) => BulkOutcome::Failed { registration, error },
+        }
+    }
+
+    pub(crate) fn needs_lookup(&self) -> bool {
+        matches!(self, Settled::LookUp { .. })
+    }
 }
 
 #[cfg(any(feature = "async", feature = "blocking"))]
@@ -195,44 +256,33 @@ impl<'a> Tally<'a> {
         }
     }
 
-    /// Records the result of registration number `index`.
-    pub(crate) fn record(
-        &mut self,
-        index: usize,
-        registration: Registration,
-        result: Result<Registrant, Error>,
-    ) {
-        let pending = match result {
-            Ok(registrant) => {
-                self.progress.registered += 1;
-                Pending::Registered(registrant)
-            }
-            Err(error) if error.is_already_registered() => {
-                self.progress.already_registered += 1;
-                Pending::AlreadyRegistered(registration, error)
-            }
-            Err(error) => {
-                self.progress.failed += 1;
-                Pending::Failed(registration, error)
-            }
+    /// Records how registration number `index` settled.
+    pub(crate) fn record(&mut self, index: usize, registration: Registration, settled: Settled) {
+        let counter = match &settled {
+            Settled::Registered(_) => &mut self.progress.registered,
+            Settled::LookUp { already: true, .. } => &mut self.progress.already_registered,
+            Settled::LookUp { .. } => &mut self.progress.unconfirmed,
+            Settled::Failed(_) => &mut self.progress.failed,
         };
+        *counter += 1;
         if self.pending.len() <= index {
             self.pending.resize_with(index + 1, || None);
         }
-        self.pending[index] = Some(pending);
+        self.pending[index] = Some((registration, settled));
         self.progress.done += 1;
         if let Some(callback) = &mut self.callback {
             callback(&self.progress);
         }
     }
 
-    /// Whether any registration was refused as a duplicate, so the registrants list is needed.
+    /// Whether any registration needs the registrants list.
     pub(crate) fn needs_registrants(&self) -> bool {
-        self.progress.already_registered > 0
+        self.progress.already_registered + self.progress.unconfirmed > 0
     }
 
-    /// The report, with duplicates matched by e-mail, without regard to case, to `registrants`
-    /// (fetched when [`needs_registrants`](Self::needs_registrants) said so).
+    /// The report, with every registration that needs it matched by e-mail (see
+    /// [`email_key`]) to `registrants`, fetched once when
+    /// [`needs_registrants`](Self::needs_registrants) said so.
     pub(crate) fn finish(self, registrants: Result<Vec<Registrant>, Error>) -> BulkReport {
         let (registrants, lookup_error) = match registrants {
             Ok(registrants) => (registrants, None),
@@ -246,15 +296,12 @@ impl<'a> Tally<'a> {
             .pending
             .into_iter()
             .flatten()
-            .map(|pending| match pending {
-                Pending::Registered(registrant) => BulkOutcome::Registered(registrant),
-                Pending::AlreadyRegistered(registration, error) => {
-                    match by_email.get(&email_key(&registration.email)) {
-                        Some(existing) => BulkOutcome::AlreadyRegistered(existing.clone()),
-                        None => BulkOutcome::Failed { registration, error },
-                    }
-                }
-                Pending::Failed(registration, error) => BulkOutcome::Failed { registration, error },
+            .map(|(registration, settled)| {
+                let found = match settled.needs_lookup() {
+                    true => by_email.get(&email_key(&registration.email)).cloned(),
+                    false => None,
+                };
+                settled.outcome(registration, found)
             })
             .collect();
         BulkReport {
@@ -286,13 +333,25 @@ mod tests {
     fn results_in_any_order_settle_in_input_order_and_nothing_is_lost() {
         let mut seen = Vec::new();
         let mut tally = Tally::new((4, Some(4)), Some(Box::new(|p: &Progress| seen.push(*p))));
-        tally.record(2, Registration::new("c", "c@x.co"), Err(refusal(500, "boom")));
-        tally.record(0, Registration::new("a", "a@x.co"), Ok(registrant("a@x.co")));
-        tally.record(3, Registration::new("d", "D@X.co"), Err(refusal(409, "")));
+        tally.record(
+            2,
+            Registration::new("c", "c@x.co"),
+            Settled::new(Err(refusal(400, "An invalid parameter was sent")), false),
+        );
+        tally.record(
+            0,
+            Registration::new("a", "a@x.co"),
+            Settled::new(Ok(registrant("a@x.co")), false),
+        );
+        tally.record(
+            3,
+            Registration::new("d", "D@X.co"),
+            Settled::new(Err(refusal(409, "")), false),
+        );
         tally.record(
             1,
             Registration::new("b", "b@x.co"),
-            Err(refusal(400, "already registered")),
+            Settled::new(Err(refusal(400, "already registered")), false),
         );
         assert!(tally.needs_registrants());
         let report = tally.finish(Ok(vec![registrant("d@x.co")]));
@@ -328,9 +387,81 @@ mod tests {
     }
 
     #[test]
+    fn lost_answers_are_recovered_when_sequel_holds_them_and_failed_when_not() {
+        let timeout = || Error::transport(crate::sequel::TransportKind::Timeout, "timed out");
+        let mut tally = Tally::new((6, Some(6)), None);
+        tally.record(
+            0,
+            Registration::new("a", "a@x.co"),
+            Settled::new(Err(timeout()), false),
+        );
+        tally.record(
+            1,
+            Registration::new("b", "b@x.co"),
+            Settled::new(Err(refusal(503, "")), false),
+        );
+        tally.record(
+            2,
+            Registration::new("c", "c@x.co"),
+            Settled::new(Err(timeout()), false),
+        );
+        // An "already registered" after an attempt that may have worked: possibly our own.
+        tally.record(
+            3,
+            Registration::new("d", "d@x.co"),
+            Settled::new(Err(refusal(409, "")), true),
+        );
+        let connect = Error::transport(crate::sequel::TransportKind::Connect, "refused");
+        tally.record(
+            4,
+            Registration::new("e", "e@x.co"),
+            Settled::new(Err(connect), false),
+        );
+        // A 429 after an attempt whose answer was lost: that attempt may have registered them.
+        tally.record(
+            5,
+            Registration::new("f", "f@x.co"),
+            Settled::new(Err(refusal(429, "")), true),
+        );
+        assert_eq!(
+            (
+                tally.progress.unconfirmed,
+                tally.progress.already_registered,
+                tally.progress.failed
+            ),
+            (4, 1, 1)
+        );
+        assert!(tally.needs_registrants());
+        let report = tally.finish(Ok(vec![
+            registrant("a@x.co"),
+            registrant("B@x.co"),
+            registrant("d@x.co"),
+            registrant("e@x.co"),
+            registrant("f@x.co"),
+        ]));
+        assert_eq!(
+            (report.recovered(), report.failed(), report.already_registered()),
+            (4, 2, 0)
+        );
+        assert!(matches!(&report.outcomes()[0], BulkOutcome::Recovered(r) if r.email == "a@x.co"));
+        assert!(matches!(&report.outcomes()[1], BulkOutcome::Recovered(r) if r.email == "B@x.co"));
+        assert!(
+            matches!(&report.outcomes()[2], BulkOutcome::Failed { registration, error } if registration.email == "c@x.co" && error.is_timeout())
+        );
+        assert!(matches!(&report.outcomes()[3], BulkOutcome::Recovered(r) if r.email == "d@x.co"));
+        // A refused connection never reached Sequel: not looked up, even if the list has it.
+        assert!(matches!(&report.outcomes()[4], BulkOutcome::Failed { error, .. } if error.is_connect()));
+        assert!(matches!(&report.outcomes()[5], BulkOutcome::Recovered(r) if r.email == "f@x.co"));
+    }
+
+    #[test]
     fn a_failed_lookup_is_reported_and_its_duplicates_kept() {
         let mut tally = Tally::new((0, None), None);
-        tally.record(0, Registration::new("a", "a@x.co"), Err(refusal(409, "")));
+        tally.record(
+            0,
+            Registration::new("a", "a@x.co"),
+            Settled::new(Err(refusal(409, "")), false),
+        );
         let report = tally.finish(Err(refusal(503, "down")));
         assert_eq!(
             report.lookup_error().and_then(Error::status),
@@ -350,7 +481,7 @@ mod tests {
         tally.record(
             0,
             Registration::new("É", "élodie@example.fr"),
-            Err(refusal(409, "")),
+            Settled::new(Err(refusal(409, "")), false),
         );
         assert_eq!(tally.finish(Ok(list())).already_registered(), 1);
     }

@@ -11,7 +11,7 @@ use http::{HeaderValue, StatusCode};
 
 use super::auth::{self, AccessToken, Credentials, Tokens};
 use super::builder::{ClientBuilder, Config};
-use super::bulk::{BulkOptions, BulkReport, Tally};
+use super::bulk::{BulkOptions, BulkReport, Settled, Tally};
 use super::error::{Error, TransportKind};
 use super::models::{self, CompanyId, EmbedUrl, Event, EventId, Registrant, Registration, Viewer};
 use super::request::Call;
@@ -99,19 +99,35 @@ impl Client {
             .await
     }
 
-    /// Registers a person, or, when the e-mail is already registered, finds their existing
-    /// registration in the registrants list, so a join URL is never lost.
+    /// Registers a person, or finds their registration, so a join URL is never lost.
+    ///
+    /// The e-mail makes registering safe to repeat here: a timeout, a dropped connection or a
+    /// `5xx` is retried per the client's [`RetryPolicy`](super::RetryPolicy). When Sequel
+    /// answers "already registered", or the answer is still lost after the retries, the
+    /// registrants list says whether Sequel holds the e-mail, and its registration is returned;
+    /// otherwise the error is.
     pub async fn register_or_get(
         &self,
         event: &EventId,
         registration: &Registration,
     ) -> Result<Registrant, Error> {
-        match self.register(event, registration).await {
-            Err(refused) if refused.is_already_registered() => {
-                models::find_registrant(self.registrants(event).await?, &registration.email).ok_or(refused)
+        match self.register_by_email(event, registration).await {
+            Settled::Registered(registrant) => Ok(registrant),
+            Settled::Failed(error) => Err(error),
+            Settled::LookUp { error, .. } => {
+                models::find_registrant(self.registrants(event).await?, &registration.email).ok_or(error)
             }
-            result => result,
         }
+    }
+
+    /// Registers with the e-mail as the key: retried like a call that is safe to repeat.
+    async fn register_by_email(&self, event: &EventId, registration: &Registration) -> Settled {
+        let call = match self.inner.config.api.register(event, registration) {
+            Ok(call) => call.repeatable_by_email(),
+            Err(invalid) => return Settled::Failed(invalid),
+        };
+        let (result, maybe_applied) = self.run(call).await;
+        Settled::new(result, maybe_applied)
     }
 
     /// Everyone registered for the event.
@@ -162,10 +178,16 @@ impl Client {
     }
 
     /// Registers everyone in `registrations` with at most [`BulkOptions::concurrency`] in
-    /// flight, each retried per the client's policy, and reports every one of them, in input
-    /// order: registered, already registered (with the existing join URL, looked up once at
-    /// the end), or failed (with the registration and the error). The registrations run
-    /// concurrently on the calling task; nothing is spawned.
+    /// flight, and reports every one of them, in input order.
+    ///
+    /// Each registration is retried as [`register_or_get`](Self::register_or_get) retries it.
+    /// Those refused as already registered, and those whose answer is still lost after the
+    /// retries, are looked up in the registrants list, once, at the end: each is then
+    /// [`AlreadyRegistered`](super::BulkOutcome::AlreadyRegistered) or
+    /// [`Recovered`](super::BulkOutcome::Recovered) with Sequel's join URL when Sequel holds
+    /// it, and [`Failed`](super::BulkOutcome::Failed) (with the registration and the error)
+    /// only when it does not. The registrations run concurrently on the calling task; nothing
+    /// is spawned.
     pub async fn register_all(
         &self,
         event: &EventId,
@@ -176,12 +198,12 @@ impl Client {
         let mut tally = Tally::new(inputs.size_hint(), options.progress);
         let mut running = futures_util::stream::iter(inputs.enumerate())
             .map(|(index, registration)| async move {
-                let result = self.register(event, &registration).await;
-                (index, registration, result)
+                let settled = self.register_by_email(event, &registration).await;
+                (index, registration, settled)
             })
             .buffer_unordered(options.concurrency);
-        while let Some((index, registration, result)) = running.next().await {
-            tally.record(index, registration, result);
+        while let Some((index, registration, settled)) = running.next().await {
+            tally.record(index, registration, settled);
         }
         let registrants = match tally.needs_registrants() {
             true => self.registrants(event).await,
@@ -191,15 +213,26 @@ impl Client {
     }
 
     async fn execute<T>(&self, call: Call<T>) -> Result<T, Error> {
+        self.run(call).await.0
+    }
+
+    /// Sends `call` until it is done, and says whether a failed attempt may have been carried
+    /// out by Sequel (see [`Error::is_outcome_unknown`]).
+    async fn run<T>(&self, call: Call<T>) -> (Result<T, Error>, bool) {
         let mut attempts = Attempts::new(&self.inner.config, &call);
+        let result = self.attempt_all(&call, &mut attempts).await;
+        (result, attempts.maybe_applied)
+    }
+
+    async fn attempt_all<T>(&self, call: &Call<T>, attempts: &mut Attempts<'_>) -> Result<T, Error> {
         loop {
             let token = match call.needs_token() {
                 true => Some(self.access_token().await?),
                 false => None,
             };
             let started = Instant::now();
-            let outcome = self.send(&call, token.as_ref()).await;
-            match attempts.next(&call, outcome, started.elapsed()) {
+            let outcome = self.send(call, token.as_ref()).await;
+            match attempts.next(call, outcome, started.elapsed()) {
                 Next::Done(result) => return result,
                 Next::RenewToken => {
                     if let Some(refused) = &token {
@@ -274,6 +307,8 @@ struct Attempts<'a> {
     policy: &'a super::RetryPolicy,
     retries: u32,
     renewed_token: bool,
+    /// Whether a failed attempt may have been carried out by Sequel.
+    maybe_applied: bool,
     #[cfg(feature = "tracing")]
     span: tracing::Span,
 }
@@ -286,6 +321,7 @@ impl<'a> Attempts<'a> {
             policy: &config.retry,
             retries: 0,
             renewed_token: false,
+            maybe_applied: false,
             #[cfg(feature = "tracing")]
             span: tracing::debug_span!("sequel", call = call.name()),
         }
@@ -312,6 +348,7 @@ impl<'a> Attempts<'a> {
             Ok(value) => return Next::Done(Ok(value)),
             Err(error) => error,
         };
+        self.maybe_applied |= error.is_outcome_unknown();
         if call.needs_token() && !self.renewed_token && auth::token_refused(&error) {
             self.renewed_token = true;
             return Next::RenewToken;

@@ -143,6 +143,18 @@ impl Error {
         self.transport_kind().is_some()
     }
 
+    /// Whether the request may have been carried out although it failed: it timed out, or its
+    /// connection dropped after it was sent, or Sequel answered `500`, `502`, `503` or `504`.
+    /// A registration that failed so may be registered: look it up before trying again
+    /// (`register_or_get` and `register_all` do).
+    pub fn is_outcome_unknown(&self) -> bool {
+        match self {
+            Error::Transport { kind, .. } => *kind != TransportKind::Connect,
+            Error::Api(api) => matches!(api.status.as_u16(), 500 | 502..=504),
+            _ => false,
+        }
+    }
+
     /// Whether Sequel refused the credentials or the access token: the token request was
     /// refused, or a call was refused as unauthorized even with a freshly issued token
     /// (`401`, or the `404` "Invalid auth token" Sequel documents for registering).

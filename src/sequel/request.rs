@@ -346,6 +346,14 @@ impl<T> Call<T> {
         self
     }
 
+    /// The call, made safe to repeat by its caller: registering, when an "already registered"
+    /// answer to a repeat is resolved through the registrants list (the e-mail is the key).
+    #[cfg(any(feature = "async", feature = "blocking"))]
+    pub(crate) fn repeatable_by_email(mut self) -> Call<T> {
+        self.repeatable = true;
+        self
+    }
+
     /// The method and path template, for example `POST /event/{eventId}/embedCode`: fit for
     /// logs and metrics, since it carries no ids.
     pub fn name(&self) -> &'static str {

@@ -1,14 +1,17 @@
 use std::time::Duration;
 
-use super::error::{Error, TransportKind};
+use super::error::Error;
 
 /// When and how long to wait before trying a call again.
 ///
-/// A call is retried on `429 Too Many Requests` and on a failed connection (the request never
-/// reached Sequel). Calls that are safe to repeat (reads, deletes, embed URLs, adding a
-/// presenter or organizer) are also retried on `502`, `503` and `504`; calls that create
-/// something (registering a user) are not, since Sequel has no idempotency keys and the first
-/// attempt may have worked. A `Retry-After` from Sequel is honoured, up to
+/// Every call is retried on `429 Too Many Requests` and on a failed connection (the request
+/// never reached Sequel). Calls that are safe to repeat (reads, deletes, embed URLs, adding a
+/// presenter or organizer) are also retried when the outcome is unknown: a timeout, a
+/// connection dropped after sending, or `500`, `502`, `503` or `504`. A plain `register` is
+/// not, since Sequel has no idempotency keys and the first attempt may have worked;
+/// `register_or_get` and `register_all` are, because the e-mail is the key: a repeat is either
+/// registered or refused as already registered, and they resolve that through the registrants
+/// list. A `Retry-After` from Sequel is honoured, up to
 /// [`max_retry_after`](RetryPolicy::max_retry_after); otherwise the wait grows exponentially
 /// with jitter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,18 +80,8 @@ impl RetryPolicy {
         if retry >= self.max_retries {
             return None;
         }
-        let retryable = match error {
-            Error::Transport {
-                kind: TransportKind::Connect,
-                ..
-            } => true,
-            Error::Api(api) => match api.status.as_u16() {
-                429 => true,
-                502..=504 => repeatable,
-                _ => false,
-            },
-            _ => false,
-        };
+        let retryable =
+            error.is_connect() || error.is_rate_limited() || (repeatable && error.is_outcome_unknown());
         if !retryable {
             return None;
         }
@@ -116,7 +109,7 @@ pub(crate) fn jitter() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sequel::error::ApiError;
+    use crate::sequel::error::{ApiError, TransportKind};
 
     fn api(status: u16, retry_after: Option<u64>) -> Error {
         Error::Api(ApiError {
@@ -143,12 +136,16 @@ mod tests {
             (api(502, None), true, true),
             (api(504, None), true, true),
             (api(503, None), false, false),
-            (api(500, None), true, false),
+            (api(500, None), true, true),
+            (api(500, None), false, false),
+            (api(501, None), true, false),
             (api(400, None), true, false),
             (api(401, None), true, false),
             (transport(TransportKind::Connect), false, true),
-            (transport(TransportKind::Timeout), true, false),
-            (transport(TransportKind::Other), true, false),
+            (transport(TransportKind::Timeout), true, true),
+            (transport(TransportKind::Timeout), false, false),
+            (transport(TransportKind::Other), true, true),
+            (transport(TransportKind::Other), false, false),
         ] {
             assert_eq!(
                 policy.delay(0, &error, repeatable, 0.5).is_some(),

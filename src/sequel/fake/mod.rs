@@ -14,10 +14,15 @@
 //! - nobody is both a presenter and an organizer;
 //! - unknown events answer `404`.
 //!
-//! Faults can be injected ([`fail_next`](FakeSequel::fail_next),
-//! [`rate_limit_next`](FakeSequel::rate_limit_next), [`drop_next`](FakeSequel::drop_next),
-//! [`set_latency`](FakeSequel::set_latency)), and every request is logged
-//! ([`requests`](FakeSequel::requests)).
+//! Faults can be injected, before the request is handled or after it (a registration stored
+//! whose answer is lost): [`inject`](FakeSequel::inject) takes a plan, one [`Fault`] per
+//! request; [`fail_next`](FakeSequel::fail_next), [`rate_limit_next`](FakeSequel::rate_limit_next)
+//! and [`drop_next`](FakeSequel::drop_next) are shorthands, and
+//! [`set_latency`](FakeSequel::set_latency) slows every answer. It can be inspected as your
+//! tests need: every request with its body ([`requests`](FakeSequel::requests)), the
+//! registrants it holds ([`registrants`](FakeSequel::registrants)), the claims of the tokens
+//! it signed ([`decode_token`](FakeSequel::decode_token)) and the most requests it answered
+//! at once ([`take_max_in_flight`](FakeSequel::take_max_in_flight)).
 //!
 //! ```
 //! # #[cfg(feature = "blocking")] {
@@ -70,15 +75,95 @@ pub struct FakeSequel {
 }
 
 /// One request the fake received.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows the method, path and status, and only the length of the body (which may
+/// hold e-mail addresses and secrets).
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LoggedRequest {
     /// The HTTP method.
     pub method: Method,
     /// The path as sent, still percent-encoded (`/api/v1/event/a%2Fb`).
     pub path: String,
+    /// The body as sent.
+    pub body: Vec<u8>,
     /// The status answered, or `None` when the connection was dropped on purpose.
     pub status: Option<StatusCode>,
+}
+
+impl LoggedRequest {
+    /// The body as JSON, when it is JSON.
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+impl std::fmt::Debug for LoggedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoggedRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("body_len", &self.body.len())
+            .field("status", &self.status)
+            .finish()
+    }
+}
+
+/// What the fake does to one request; see [`FakeSequel::inject`]. Faults apply to requests in
+/// the order they arrive, whatever they are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Nothing: the request is answered as usual. For spacing faults out in a plan.
+    None,
+    /// The request is not handled, and is answered with this status and Sequel's error
+    /// envelope.
+    Status(StatusCode),
+    /// The request is not handled, and is answered `429 Too Many Requests` with this
+    /// `Retry-After` (in whole seconds).
+    RateLimit(Duration),
+    /// The request is not handled, and its connection is closed without an answer.
+    Drop,
+    /// The request is handled (a registration is stored), then its connection is closed
+    /// without an answer: the client cannot know it worked.
+    DropAfterHandling,
+    /// The request is handled, then answered after this delay: past the client's timeout, the
+    /// client cannot know it worked; short of it, a slow answer.
+    DelayAfterHandling(Duration),
+}
+
+/// The claims of a token the fake signed, as [`FakeSequel::decode_token`] reads them.
+///
+/// `Debug` hides the subject and the name.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FakeClaims {
+    /// Whom the token is for: the viewer's user id (embed URLs), the registrant's e-mail
+    /// (join URLs), or the client id (access tokens).
+    pub subject: String,
+    /// The event it is for (embed and join URLs).
+    pub event: Option<EventId>,
+    /// The viewer's display name (embed URLs).
+    pub name: Option<String>,
+    /// The registrant's join code (join URLs).
+    pub join_code: Option<String>,
+    /// `eventSpecific`, when the embed call sent it.
+    pub event_specific: Option<bool>,
+    /// When it stops being accepted.
+    pub expires_at: time::OffsetDateTime,
+}
+
+impl std::fmt::Debug for FakeClaims {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeClaims")
+            .field("subject", &"<redacted>")
+            .field("event", &self.event)
+            .field("name", &self.name.as_ref().map(|_| "<redacted>"))
+            .field("join_code", &self.join_code.as_ref().map(|_| "<redacted>"))
+            .field("event_specific", &self.event_specific)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 struct Shared {
@@ -123,13 +208,6 @@ impl std::fmt::Debug for Shared {
 struct Faults {
     latency: Duration,
     pending: VecDeque<Fault>,
-}
-
-#[derive(Clone, Copy)]
-enum Fault {
-    Status(StatusCode),
-    RateLimit(Duration),
-    Drop,
 }
 
 impl FakeSequel {
@@ -213,20 +291,46 @@ impl FakeSequel {
         lock(&self.shared.state).expire_tokens();
     }
 
+    /// Queues `faults`, one per request from the next one on, after any already queued.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use event_sso::sequel::fake::{FakeSequel, Fault};
+    ///
+    /// let fake = FakeSequel::start()?;
+    /// // The 1st request stored but unanswered, the 2nd as usual, the 3rd answered too late.
+    /// fake.inject([Fault::DropAfterHandling, Fault::None, Fault::DelayAfterHandling(Duration::from_secs(5))]);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn inject(&self, faults: impl IntoIterator<Item = Fault>) {
+        lock(&self.shared.faults).pending.extend(faults);
+    }
+
     /// Answers the next `count` requests with `status` and an error envelope.
     pub fn fail_next(&self, count: usize, status: StatusCode) {
-        self.inject(count, Fault::Status(status));
+        self.inject(std::iter::repeat_n(Fault::Status(status), count));
     }
 
     /// Answers the next `count` requests with `429 Too Many Requests` and
     /// `Retry-After: <seconds>`.
     pub fn rate_limit_next(&self, count: usize, retry_after: Duration) {
-        self.inject(count, Fault::RateLimit(retry_after));
+        self.inject(std::iter::repeat_n(Fault::RateLimit(retry_after), count));
     }
 
-    /// Closes the connection of the next `count` requests without answering.
+    /// Closes the connection of the next `count` requests without answering, before handling
+    /// them.
     pub fn drop_next(&self, count: usize) {
-        self.inject(count, Fault::Drop);
+        self.inject(std::iter::repeat_n(Fault::Drop, count));
+    }
+
+    /// The registrants the fake holds for `event`, in the order they registered (none for an
+    /// unknown event).
+    pub fn registrants(&self, event: &EventId) -> Vec<super::Registrant> {
+        lock(&self.shared.state)
+            .registrants(event.as_str())
+            .into_iter()
+            .filter_map(|registrant| crate::json::from_value(registrant).ok())
+            .collect()
     }
 
     /// Delays every answer by `latency` (zero unless set).
@@ -256,18 +360,21 @@ impl FakeSequel {
 
     /// The claims of a token this fake signed, given the token or a URL carrying it as
     /// `authKey`; `None` if the signature does not hold or it has expired.
-    pub fn decode_token(&self, token_or_url: &str) -> Option<Value> {
+    pub fn decode_token(&self, token_or_url: &str) -> Option<FakeClaims> {
         let token = match url::Url::parse(token_or_url) {
             Ok(url) => url.query_pairs().find(|(k, _)| k == "authKey")?.1.into_owned(),
             Err(_) => token_or_url.to_owned(),
         };
-        lock(&self.shared.state).verify(&token)
-    }
-
-    fn inject(&self, count: usize, fault: Fault) {
-        lock(&self.shared.faults)
-            .pending
-            .extend(std::iter::repeat_n(fault, count));
+        let claims = lock(&self.shared.state).verify(&token)?;
+        let text = |key: &str| claims.get(key).and_then(Value::as_str).map(str::to_owned);
+        Some(FakeClaims {
+            subject: text("sub")?,
+            event: text("eventId").map(EventId::new),
+            name: text("name"),
+            join_code: text("joinCode"),
+            event_specific: claims.get("eventSpecific").and_then(Value::as_bool),
+            expires_at: time::OffsetDateTime::from_unix_timestamp(claims.get("exp")?.as_i64()?).ok()?,
+        })
     }
 }
 
@@ -340,26 +447,35 @@ async fn answer(
         lock(&shared.log).push(LoggedRequest {
             method: method.clone(),
             path: path.clone(),
+            body: body.to_vec(),
             status,
         })
     };
 
-    let (reply, retry_after) = match fault {
-        Some(Fault::Drop) => {
+    let (reply, retry_after) = match fault.unwrap_or(Fault::None) {
+        Fault::Drop => {
             log(None);
             return Err(DroppedOnPurpose);
         }
-        Some(Fault::Status(status)) => (Reply::error(status, "Injected failure"), None),
-        Some(Fault::RateLimit(wait)) => (
+        Fault::Status(status) => (Reply::error(status, "Injected failure"), None),
+        Fault::RateLimit(wait) => (
             Reply::error(StatusCode::TOO_MANY_REQUESTS, "Too many requests"),
             Some(wait),
         ),
-        None => {
+        Fault::None | Fault::DropAfterHandling | Fault::DelayAfterHandling(_) => {
             let reply =
                 lock(&shared.state).handle(&method, &path, authorization.as_deref(), &body, Instant::now());
             (reply, None)
         }
     };
+    match fault {
+        Some(Fault::DropAfterHandling) => {
+            log(None);
+            return Err(DroppedOnPurpose);
+        }
+        Some(Fault::DelayAfterHandling(delay)) => tokio::time::sleep(delay).await,
+        _ => {}
+    }
     log(Some(reply.status));
 
     let mut response = http::Response::new(Full::new(Bytes::from(reply.body)));

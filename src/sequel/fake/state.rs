@@ -100,6 +100,14 @@ impl State {
         id
     }
 
+    /// The registrants of an event, as Sequel lists them.
+    pub(super) fn registrants(&self, event_id: &str) -> Vec<Value> {
+        self.events
+            .get(event_id)
+            .map(|event| event.registrants.clone())
+            .unwrap_or_default()
+    }
+
     /// Makes every access token issued so far invalid, as if they had expired.
     pub(super) fn expire_tokens(&mut self) {
         self.tokens.clear();
