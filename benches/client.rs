@@ -11,6 +11,10 @@
 //!   spread are printed, and the ratio of medians (target: at most 1.05).
 //! - **Throughput**, with the fake in this process: the async client with 1, 8 and 64 calls
 //!   in flight (and how many token requests, which must be 1), and `register_all` of 10,000.
+//! - **Bulk under faults**: 10,000 registrations with 5 % of requests faulted (a seeded mix of
+//!   drops and late answers before and after storing, 5xx and 429), `register_all` against a
+//!   raw reqwest loop at the same concurrency that neither retries nor reconciles: time, and
+//!   how many registrations the fake holds that each did not report with a join URL (lost).
 
 use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -18,9 +22,11 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cpu_time::ProcessTime;
-use event_sso::sequel::fake::FakeSequel;
+use event_sso::sequel::fake::{FakeSequel, Fault};
 use event_sso::sequel::request::Api;
-use event_sso::sequel::{BulkOptions, Client, Credentials, EventId, Registration, Viewer, blocking};
+use event_sso::sequel::{
+    BulkOptions, BulkOutcome, Client, Credentials, EventId, Registration, Viewer, blocking,
+};
 use serde_json::json;
 
 const SERVE: &str = "EVENT_SSO_BENCH_SERVE";
@@ -37,6 +43,133 @@ fn main() {
     }
     cpu_per_call();
     throughput();
+    bulk_under_faults();
+}
+
+/// One request in twenty faulted, from a fixed seed.
+fn fault_plan(requests: usize, late: Duration) -> Vec<Fault> {
+    let mut state = 0x5EED_2026_u64;
+    let mut below = |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    (0..requests)
+        .map(|_| match below(100) {
+            0 => Fault::Drop,
+            1 => Fault::DropAfterHandling,
+            2 => Fault::DelayAfterHandling(late),
+            3 => Fault::Status(http::StatusCode::SERVICE_UNAVAILABLE),
+            4 => Fault::RateLimit(Duration::ZERO),
+            _ => Fault::None,
+        })
+        .collect()
+}
+
+fn bulk_under_faults() {
+    const TIMEOUT: Duration = Duration::from_millis(500);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let people =
+        || (0..BULK).map(|i| Registration::new(format!("Bulk {i}"), format!("bulk-{i}@example.com")));
+    println!(
+        "\nbulk registration of {BULK} with 5 % of requests faulted, concurrency {}, timeout {TIMEOUT:?}",
+        event_sso::sequel::DEFAULT_CONCURRENCY
+    );
+    println!(
+        "{:<26} {:>8} {:>10} {:>12} {:>10} {:>6}",
+        "", "seconds", "per second", "join URLs", "held", "lost"
+    );
+    for contender in ["event-sso register_all", "raw reqwest loop"] {
+        let fake = FakeSequel::start().expect("start the fake");
+        let event = fake.add_event("Bulk");
+        let client = Client::builder(fake.credentials())
+            .base_url(fake.base_url())
+            .timeout(TIMEOUT)
+            .build()
+            .unwrap();
+        runtime.block_on(client.registrants(&event)).unwrap(); // the token, before the faults
+        fake.inject(fault_plan(BULK, TIMEOUT * 2));
+        let started = Instant::now();
+        let reported: std::collections::HashSet<String> = match contender {
+            "event-sso register_all" => {
+                let report = runtime.block_on(client.register_all(&event, people(), BulkOptions::new()));
+                report
+                    .outcomes()
+                    .iter()
+                    .filter_map(BulkOutcome::registrant)
+                    .map(|r| r.email.to_lowercase())
+                    .collect()
+            }
+            _ => runtime.block_on(raw_bulk(&fake, &event, people(), TIMEOUT)),
+        };
+        let elapsed = started.elapsed();
+        let held: std::collections::HashSet<String> = fake
+            .registrants(&event)
+            .into_iter()
+            .map(|r| r.email.to_lowercase())
+            .collect();
+        let lost = held.difference(&reported).count();
+        println!(
+            "{contender:<26} {:>8.2} {:>10.0} {:>12} {:>10} {lost:>6}",
+            elapsed.as_secs_f64(),
+            BULK as f64 / elapsed.as_secs_f64(),
+            reported.len(),
+            held.len(),
+        );
+    }
+}
+
+/// What a user writes without the crate: the same concurrency and timeout, one attempt each,
+/// a join URL when the answer is a 2xx.
+async fn raw_bulk(
+    fake: &FakeSequel,
+    event: &EventId,
+    people: impl Iterator<Item = Registration>,
+    timeout: Duration,
+) -> std::collections::HashSet<String> {
+    use futures_util::StreamExt;
+    let raw = reqwest::Client::builder().timeout(timeout).build().unwrap();
+    let token_request = Api::new(fake.base_url())
+        .unwrap()
+        .token(&fake.credentials())
+        .unwrap()
+        .to_request(None)
+        .unwrap();
+    let grant = raw
+        .execute(token_request.try_into().unwrap())
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let token = serde_json::from_slice::<serde_json::Value>(&grant).unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url = format!("{}/api/v1/event/{event}/registrant", fake.base_url());
+    futures_util::stream::iter(people)
+        .map(|registration| {
+            let request = raw
+                .post(&url)
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .body(serde_json::to_vec(&registration).unwrap());
+            async move {
+                let response = request.send().await.ok()?;
+                if !response.status().is_success() {
+                    return None;
+                }
+                let registrant =
+                    serde_json::from_slice::<serde_json::Value>(&response.bytes().await.ok()?).ok()?;
+                url::Url::parse(registrant["join_url"].as_str()?).ok()?;
+                Some(registration.email.to_lowercase())
+            }
+        })
+        .buffer_unordered(event_sso::sequel::DEFAULT_CONCURRENCY)
+        .filter_map(|email| async move { email })
+        .collect()
+        .await
 }
 
 /// The child: a fake Sequel with known credentials and one event, until stdin closes.

@@ -70,6 +70,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                     registrant.email
                 )
             }
+            BulkOutcome::Recovered(registrant) => {
+                println!(
+                    "line {line}: registered {} (answer lost, found in the list)",
+                    registrant.email
+                )
+            }
             BulkOutcome::Failed { registration, error } => {
                 println!("line {line}: FAILED {:?}: {error}", registration.name)
             }
@@ -77,8 +83,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     println!(
-        "\n{} registered, {} already registered, {} failed, of {}",
+        "\n{} registered, {} recovered, {} already registered, {} failed, of {}",
         report.registered(),
+        report.recovered(),
         report.already_registered(),
         report.failed(),
         report.len()

@@ -17,6 +17,12 @@ use super::models::{self, CompanyId, EmbedUrl, Event, EventId, Registrant, Regis
 use super::request::Call;
 use super::retry::jitter;
 
+use tokio::sync::Semaphore;
+
+/// How many registrations `register_all` keeps under way (in flight, or waiting to retry) per
+/// place in flight.
+const UNDER_WAY_PER_SLOT: usize = 4;
+
 /// The async Sequel client (feature `async`, on by default).
 ///
 /// Cheap to clone: clones share one connection pool and one access-token cache, so make one
@@ -111,7 +117,7 @@ impl Client {
         event: &EventId,
         registration: &Registration,
     ) -> Result<Registrant, Error> {
-        match self.register_by_email(event, registration).await {
+        match self.register_by_email(event, registration, None).await {
             Settled::Registered(registrant) => Ok(registrant),
             Settled::Failed(error) => Err(error),
             Settled::LookUp { error, .. } => {
@@ -120,13 +126,19 @@ impl Client {
         }
     }
 
-    /// Registers with the e-mail as the key: retried like a call that is safe to repeat.
-    async fn register_by_email(&self, event: &EventId, registration: &Registration) -> Settled {
+    /// Registers with the e-mail as the key: retried like a call that is safe to repeat. Each
+    /// attempt holds a permit of `in_flight`, when given, while it is out.
+    async fn register_by_email(
+        &self,
+        event: &EventId,
+        registration: &Registration,
+        in_flight: Option<&Semaphore>,
+    ) -> Settled {
         let call = match self.inner.config.api.register(event, registration) {
             Ok(call) => call.repeatable_by_email(),
             Err(invalid) => return Settled::Failed(invalid),
         };
-        let (result, maybe_applied) = self.run(call).await;
+        let (result, maybe_applied) = self.run(call, in_flight).await;
         Settled::new(result, maybe_applied)
     }
 
@@ -177,8 +189,8 @@ impl Client {
             .await
     }
 
-    /// Registers everyone in `registrations` with at most [`BulkOptions::concurrency`] in
-    /// flight, and reports every one of them, in input order.
+    /// Registers everyone in `registrations` with at most [`BulkOptions::concurrency`] requests
+    /// in flight at Sequel, and reports every one of them, in input order.
     ///
     /// Each registration is retried as [`register_or_get`](Self::register_or_get) retries it.
     /// Those refused as already registered, and those whose answer is still lost after the
@@ -186,8 +198,9 @@ impl Client {
     /// [`AlreadyRegistered`](super::BulkOutcome::AlreadyRegistered) or
     /// [`Recovered`](super::BulkOutcome::Recovered) with Sequel's join URL when Sequel holds
     /// it, and [`Failed`](super::BulkOutcome::Failed) (with the registration and the error)
-    /// only when it does not. The registrations run concurrently on the calling task; nothing
-    /// is spawned.
+    /// only when it does not. A registration waiting to be retried holds no place among those
+    /// in flight, so one slow retry does not slow the rest. The registrations run
+    /// concurrently on the calling task; nothing is spawned.
     pub async fn register_all(
         &self,
         event: &EventId,
@@ -196,12 +209,18 @@ impl Client {
     ) -> BulkReport {
         let inputs = registrations.into_iter();
         let mut tally = Tally::new(inputs.size_hint(), options.progress);
+        let in_flight = Semaphore::new(options.concurrency);
+        let in_flight = &in_flight;
+        // More under way than in flight: those waiting to retry make room for others.
+        let under_way = options.concurrency.saturating_mul(UNDER_WAY_PER_SLOT);
         let mut running = futures_util::stream::iter(inputs.enumerate())
             .map(|(index, registration)| async move {
-                let settled = self.register_by_email(event, &registration).await;
+                let settled = self
+                    .register_by_email(event, &registration, Some(in_flight))
+                    .await;
                 (index, registration, settled)
             })
-            .buffer_unordered(options.concurrency);
+            .buffer_unordered(under_way);
         while let Some((index, registration, settled)) = running.next().await {
             tally.record(index, registration, settled);
         }
@@ -213,19 +232,32 @@ impl Client {
     }
 
     async fn execute<T>(&self, call: Call<T>) -> Result<T, Error> {
-        self.run(call).await.0
+        self.run(call, None).await.0
     }
 
     /// Sends `call` until it is done, and says whether a failed attempt may have been carried
-    /// out by Sequel (see [`Error::is_outcome_unknown`]).
-    async fn run<T>(&self, call: Call<T>) -> (Result<T, Error>, bool) {
+    /// out by Sequel (see [`Error::is_outcome_unknown`]). With `in_flight`, each attempt holds
+    /// one of its permits from getting the token to reading the answer, and none while it
+    /// waits to retry.
+    async fn run<T>(&self, call: Call<T>, in_flight: Option<&Semaphore>) -> (Result<T, Error>, bool) {
         let mut attempts = Attempts::new(&self.inner.config, &call);
-        let result = self.attempt_all(&call, &mut attempts).await;
+        let result = self.attempt_all(&call, &mut attempts, in_flight).await;
         (result, attempts.maybe_applied)
     }
 
-    async fn attempt_all<T>(&self, call: &Call<T>, attempts: &mut Attempts<'_>) -> Result<T, Error> {
+    async fn attempt_all<T>(
+        &self,
+        call: &Call<T>,
+        attempts: &mut Attempts<'_>,
+        in_flight: Option<&Semaphore>,
+    ) -> Result<T, Error> {
         loop {
+            // The semaphore is never closed, so acquiring only fails if it were; then the
+            // attempt goes without a permit rather than not at all.
+            let permit = match in_flight {
+                Some(limit) => limit.acquire().await.ok(),
+                None => None,
+            };
             let token = match call.needs_token() {
                 true => Some(self.access_token().await?),
                 false => None,
@@ -239,7 +271,10 @@ impl Client {
                         self.inner.tokens.reject(refused).await;
                     }
                 }
-                Next::Wait(wait) => tokio::time::sleep(wait).await,
+                Next::Wait(wait) => {
+                    drop(permit);
+                    tokio::time::sleep(wait).await;
+                }
             }
         }
     }
