@@ -55,18 +55,7 @@ fn key(email: &str) -> String {
 }
 
 fn register_all_loses_nothing_under_faults(kind: Kind) {
-    let fake = FakeSequel::start().unwrap();
-    let event = fake.add_event("Launch");
-    let client = Client::build(kind, fake.credentials(), |settings| Settings {
-        base_url: Some(fake.base_url().to_owned()),
-        timeout: Some(TIMEOUT),
-        retry: Some(RetryPolicy::default().initial_backoff(Duration::from_millis(5))),
-        ..settings
-    });
-    let bed = Bed {
-        client,
-        runtime: common::clients::runtime(),
-    };
+    let (fake, event, bed) = Bed::new(kind);
 
     // Ten people registered before, ten given twice, one with no e-mail.
     let mut known = std::collections::HashSet::new();
@@ -165,18 +154,7 @@ fn register_all_loses_nothing_under_faults(kind: Kind) {
 }
 
 fn register_or_get_recovers_a_lost_answer(kind: Kind) {
-    let fake = FakeSequel::start().unwrap();
-    let event = fake.add_event("Launch");
-    let client = Client::build(kind, fake.credentials(), |settings| Settings {
-        base_url: Some(fake.base_url().to_owned()),
-        timeout: Some(TIMEOUT),
-        retry: Some(RetryPolicy::default().initial_backoff(Duration::from_millis(5))),
-        ..settings
-    });
-    let bed = Bed {
-        client,
-        runtime: common::clients::runtime(),
-    };
+    let (fake, event, bed) = Bed::new(kind);
     call!(bed, registrants(&event)).unwrap(); // the token, fetched before the faults
 
     // Stored, answer lost, then the retry is refused as already registered.
@@ -207,9 +185,26 @@ fn register_or_get_recovers_a_lost_answer(kind: Kind) {
     assert_eq!(sent, 1);
 }
 
+/// A client of one kind, with a short timeout and quick retries.
 struct Bed {
     client: Client,
     runtime: std::sync::Arc<tokio::runtime::Runtime>,
+}
+
+impl Bed {
+    /// A fake with one event, and a client of `kind` pointed at it.
+    fn new(kind: Kind) -> (FakeSequel, event_sso::sequel::EventId, Bed) {
+        let fake = FakeSequel::start().unwrap();
+        let event = fake.add_event("Launch");
+        let client = Client::build(kind, fake.credentials(), |settings| Settings {
+            base_url: Some(fake.base_url().to_owned()),
+            timeout: Some(TIMEOUT),
+            retry: Some(RetryPolicy::default().initial_backoff(Duration::from_millis(5))),
+            ..settings
+        });
+        let runtime = common::clients::runtime();
+        (fake, event, Bed { client, runtime })
+    }
 }
 
 on_both_transports!(

@@ -448,14 +448,20 @@ on_both_transports!(
     register_all_survives_faults,
 );
 
-#[test]
-fn register_all_streams_from_an_unsized_iterator() {
+/// A fake with one event, and a blocking client pointed at it.
+fn blocking_bed() -> (FakeSequel, EventId, event_sso::sequel::blocking::Client) {
     let fake = FakeSequel::start().unwrap();
     let event = fake.add_event("Launch");
     let client = event_sso::sequel::blocking::Client::builder(fake.credentials())
         .base_url(fake.base_url())
         .build()
         .unwrap();
+    (fake, event, client)
+}
+
+#[test]
+fn register_all_streams_from_an_unsized_iterator() {
+    let (_fake, event, client) = blocking_bed();
     let mut last = Progress::default();
     let inputs = (0..30).filter(|i| i % 3 != 0).map(person);
     let report = client.register_all(&event, inputs, BulkOptions::new().on_progress(|p| last = *p));
@@ -506,12 +512,7 @@ fn fakes_are_independent_and_stop_when_dropped() {
 
 #[test]
 fn the_blocking_client_refuses_to_block_an_async_runtime() {
-    let fake = FakeSequel::start().unwrap();
-    let event = fake.add_event("Launch");
-    let client = event_sso::sequel::blocking::Client::builder(fake.credentials())
-        .base_url(fake.base_url())
-        .build()
-        .unwrap();
+    let (fake, event, client) = blocking_bed();
     let runtime = Runtime::new().unwrap();
     let (error, report) = runtime.block_on(async {
         let error = client.registrants(&event).unwrap_err();

@@ -33,6 +33,19 @@ impl<'a> MakeWriter<'a> for Captured {
     }
 }
 
+/// Runs `work` with a subscriber that writes every DEBUG event, and returns what it wrote.
+fn traced<T>(work: impl FnOnce() -> T) -> (T, String) {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .finish();
+    let result = tracing::subscriber::with_default(subscriber, work);
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    (result, log)
+}
+
 #[test]
 fn one_span_per_call_with_status_attempt_and_latency_and_nothing_personal() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -65,20 +78,12 @@ fn one_span_per_call_with_status_attempt_and_latency_and_nothing_personal() {
         .build()
         .unwrap();
 
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::with_default(subscriber, || {
+    let (_, log) = traced(|| {
         let viewer = Viewer::new("user-PRIVATE", "Ada Lovelace").email("ada@example.com");
         runtime
             .block_on(client.embed_url(&EventId::new("ev-PRIVATE"), &viewer))
             .unwrap();
     });
-
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     let lines: Vec<&str> = log.lines().filter(|l| l.contains("event_sso")).collect();
     assert_eq!(lines.len(), 3, "token, 503, 200:\n{log}");
     assert!(
@@ -131,19 +136,11 @@ fn a_decode_failure_is_traced_without_what_sequel_sent() {
         .build()
         .unwrap();
 
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .finish();
-    let error = tracing::subscriber::with_default(subscriber, || {
+    let (error, log) = traced(|| {
         runtime
             .block_on(client.registrants(&EventId::new("ev-1")))
             .unwrap_err()
     });
-
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(error.is_decode(), "{error:?}");
     assert!(
         log.contains("sequel attempt failed") && log.contains("cannot decode Sequel's response"),
