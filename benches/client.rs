@@ -98,7 +98,7 @@ fn bulk_under_faults() {
                     .outcomes()
                     .iter()
                     .filter_map(BulkOutcome::registrant)
-                    .map(|r| r.email.to_lowercase())
+                    .filter_map(|r| r.email.as_deref().map(str::to_lowercase))
                     .collect()
             }
             _ => runtime.block_on(raw_bulk(&fake, &event, people(), TIMEOUT)),
@@ -107,7 +107,7 @@ fn bulk_under_faults() {
         let held: std::collections::HashSet<String> = fake
             .registrants(&event)
             .into_iter()
-            .map(|r| r.email.to_lowercase())
+            .filter_map(|r| r.email.as_deref().map(str::to_lowercase))
             .collect();
         let lost = held.difference(&reported).count();
         println!(

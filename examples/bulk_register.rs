@@ -57,24 +57,19 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         );
         let _ = std::io::stderr().flush();
     });
-    let report = client.register_all(&event, registrations, options).await;
+    let report = client.register_all(&event, registrations.clone(), options).await;
     eprintln!();
 
     // The report is in input order, so it lines up with the file.
-    for (line, outcome) in line_numbers.iter().zip(report.outcomes()) {
+    for ((line, input), outcome) in line_numbers.iter().zip(&registrations).zip(report.outcomes()) {
+        let email = &input.email;
         match outcome {
-            BulkOutcome::Registered(registrant) => println!("line {line}: registered {}", registrant.email),
-            BulkOutcome::AlreadyRegistered(registrant) => {
-                println!(
-                    "line {line}: already registered {}, join URL recovered",
-                    registrant.email
-                )
+            BulkOutcome::Registered(_) => println!("line {line}: registered {email}"),
+            BulkOutcome::AlreadyRegistered(_) => {
+                println!("line {line}: already registered {email}, join URL recovered")
             }
-            BulkOutcome::Recovered(registrant) => {
-                println!(
-                    "line {line}: registered {} (answer lost, found in the list)",
-                    registrant.email
-                )
+            BulkOutcome::Recovered(_) => {
+                println!("line {line}: registered {email} (answer lost, found in the list)")
             }
             BulkOutcome::Failed { registration, error } => {
                 println!("line {line}: FAILED {:?}: {error}", registration.name)

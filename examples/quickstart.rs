@@ -69,7 +69,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     println!(
         "\nRegistrant's join URL (one per e-mail per event; store it):\n  {}",
-        registrant.join_url.as_str()
+        registrant
+            .join_url
+            .as_ref()
+            .map_or("(none given)", |url| url.as_str())
     );
 
     // --- Frameable ------------------------------------------------------------------------

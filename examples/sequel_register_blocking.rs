@@ -28,6 +28,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let registrant = client.register_or_get(&event, &Registration::new(name, email))?;
     // The join URL lets its holder in as this registrant: send it to them, nowhere else.
-    println!("{}", registrant.join_url.as_str());
+    // `register` always answers with the join URL.
+    if let Some(join_url) = &registrant.join_url {
+        println!("{}", join_url.as_str());
+    }
     Ok(())
 }

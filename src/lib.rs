@@ -30,8 +30,11 @@
 //! let registrant = client
 //!     .register_or_get(&event, &Registration::new("Ada Lovelace", "ada@example.com"))
 //!     .await?;
-//! let redirect: http::Response<String> = registrant.join_url.redirect();
-//! # let _ = (iframe_src, redirect);
+//! if let Some(join_url) = &registrant.join_url {
+//!     let redirect: http::Response<String> = join_url.redirect(); // 302, no-store, no-referrer
+//! #   let _ = redirect;
+//! }
+//! # let _ = iframe_src;
 //! # Ok(()) }
 //! ```
 //!

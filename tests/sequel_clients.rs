@@ -293,7 +293,7 @@ fn too_many_requests_waits_as_told(kind: Kind) {
         started.elapsed()
     );
     assert_eq!(
-        registrant.join_url.as_str(),
+        registrant.join_url.as_ref().unwrap().as_str(),
         "https://embed.sequel.io/event/ev-1?joinCode=A1"
     );
     assert_eq!(bed.requests_to("/api/v1/event/ev-1/registrant").len(), 2);
@@ -430,50 +430,54 @@ fn chunked_server(size: usize) -> String {
     use std::io::{BufRead, BufReader, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut writer = stream;
+    // One connection at a time; a client that gives up mid-body (as a capped one does) only
+    // ends its own connection.
+    let serve = move |stream: std::net::TcpStream| -> std::io::Result<()> {
+        let mut reader = BufReader::new(stream.try_clone()?);
+        let mut writer = stream;
+        loop {
+            let (mut request_line, mut length) = (String::new(), 0usize);
+            if reader.read_line(&mut request_line)? == 0 {
+                return Ok(());
+            }
             loop {
-                let (mut request_line, mut length) = (String::new(), 0usize);
-                if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+                let mut header = String::new();
+                reader.read_line(&mut header)?;
+                if header == "\r\n" {
                     break;
                 }
-                loop {
-                    let mut header = String::new();
-                    reader.read_line(&mut header).unwrap();
-                    if header == "\r\n" {
-                        break;
-                    }
-                    if let Some(value) = header.to_ascii_lowercase().strip_prefix("content-length:") {
-                        length = value.trim().parse().unwrap();
-                    }
+                if let Some(value) = header.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap_or(0);
                 }
-                std::io::Read::read_exact(&mut reader, &mut vec![0; length]).unwrap();
-                if request_line.contains("/api/oauth/token") {
-                    let body = r#"{"access_token":"t"}"#;
-                    write!(
-                        writer,
-                        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}",
-                        body.len()
-                    )
-                    .unwrap();
-                    continue;
-                }
-                write!(writer, "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n").unwrap();
-                let item = "\"0123456789\",";
-                let mut body = String::from("[");
-                while body.len() + item.len() + 4 < size {
-                    body.push_str(item);
-                }
-                body.push_str("\"x\"]");
-                for chunk in body.as_bytes().chunks(4096) {
-                    write!(writer, "{:x}\r\n", chunk.len()).unwrap();
-                    writer.write_all(chunk).unwrap();
-                    writer.write_all(b"\r\n").unwrap();
-                }
-                writer.write_all(b"0\r\n\r\n").unwrap();
             }
+            std::io::Read::read_exact(&mut reader, &mut vec![0; length])?;
+            if request_line.contains("/api/oauth/token") {
+                let body = r#"{"access_token":"t"}"#;
+                write!(
+                    writer,
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                )?;
+                continue;
+            }
+            write!(writer, "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")?;
+            let item = "\"0123456789\",";
+            let mut body = String::from("[");
+            while body.len() + item.len() + 4 < size {
+                body.push_str(item);
+            }
+            body.push_str("\"x\"]");
+            for chunk in body.as_bytes().chunks(4096) {
+                write!(writer, "{:x}\r\n", chunk.len())?;
+                writer.write_all(chunk)?;
+                writer.write_all(b"\r\n")?;
+            }
+            writer.write_all(b"0\r\n\r\n")?;
+        }
+    };
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let _ = serve(stream);
         }
     });
     format!("http://{address}")
@@ -563,7 +567,7 @@ fn duplicate_registration_and_register_or_get(kind: Kind) {
 
     let existing = call!(bed, register_or_get(&event(), &ada())).unwrap();
     assert_eq!(
-        existing.join_url.as_str(),
+        existing.join_url.as_ref().unwrap().as_str(),
         "https://embed.sequel.io/event/ev-1?joinCode=A1"
     );
 
@@ -589,7 +593,7 @@ fn register_or_get_registers_when_new(kind: Kind) {
             ))),
     );
     let registrant = call!(bed, register_or_get(&event(), &ada())).unwrap();
-    assert_eq!(registrant.email, "ada@example.com");
+    assert_eq!(registrant.email.as_deref(), Some("ada@example.com"));
     assert!(bed.requests_to("/api/v1/event/ev-1/registrants").is_empty());
 }
 

@@ -124,10 +124,10 @@ fn a_decode_failure_is_traced_without_what_sequel_sent() {
             .mount(&server)
             .await;
         Mock::given(method("GET"))
-            .and(path("/api/v1/event/ev-1/registrants"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
-                {"name": marker, "email": [marker], "join_url": marker, marker: marker}
-            ])))
+            .and(path("/api/v1/event/ev-1"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                json!({"name": marker, "uid": [marker], "description": marker, marker: marker}),
+            ))
             .mount(&server)
             .await;
     });
@@ -136,16 +136,12 @@ fn a_decode_failure_is_traced_without_what_sequel_sent() {
         .build()
         .unwrap();
 
-    let (error, log) = traced(|| {
-        runtime
-            .block_on(client.registrants(&EventId::new("ev-1")))
-            .unwrap_err()
-    });
+    let (error, log) = traced(|| runtime.block_on(client.event(&EventId::new("ev-1"))).unwrap_err());
     assert!(error.is_decode(), "{error:?}");
     assert!(
         log.contains("sequel attempt failed") && log.contains("cannot decode Sequel's response"),
         "{log}"
     );
-    assert!(log.contains("at [0].email"), "the trace says where: {log}");
+    assert!(log.contains("at uid"), "the trace says where: {log}");
     assert!(!log.contains("ada@example.com") && !log.contains(marker), "{log}");
 }

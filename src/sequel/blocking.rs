@@ -15,7 +15,8 @@ use super::builder::ClientBuilder;
 use super::bulk::{BulkOptions, BulkReport, Settled, Tally};
 use super::client;
 use super::error::Error;
-use super::models::{CompanyId, EmbedUrl, Event, EventId, Registrant, Registration, Viewer};
+use super::event::{Event, EventClone, EventUpdate, NewEvent, Replay};
+use super::models::{CompanyId, EmbedUrl, EventId, Registrant, Registration, Viewer};
 
 /// The blocking Sequel client: same builder, same methods and same behaviour as the async
 /// [`Client`](super::Client), without `.await`.
@@ -139,6 +140,35 @@ impl Client {
     /// See [`sequel::Client::company_events`](super::Client::company_events).
     pub fn company_events(&self, company: &CompanyId) -> Result<Vec<Event>, Error> {
         self.run(self.engine.company_events(company))?
+    }
+
+    /// See [`sequel::Client::create_event`](super::Client::create_event).
+    pub fn create_event(&self, event: &NewEvent) -> Result<Event, Error> {
+        self.run(self.engine.create_event(event))?
+    }
+
+    /// See [`sequel::Client::update_event`](super::Client::update_event).
+    pub fn update_event(&self, event: &EventId, update: &EventUpdate) -> Result<Event, Error> {
+        self.run(self.engine.update_event(event, update))?
+    }
+
+    /// See [`sequel::Client::delete_event`](super::Client::delete_event).
+    pub fn delete_event(&self, event: &EventId) -> Result<(), Error> {
+        self.run(self.engine.delete_event(event))?
+    }
+
+    /// See [`sequel::Client::clone_event`](super::Client::clone_event).
+    pub fn clone_event(&self, event: &EventId, clone: &EventClone) -> Result<Event, Error> {
+        self.run(self.engine.clone_event(event, clone))?
+    }
+
+    /// See [`sequel::Client::available_replays`](super::Client::available_replays).
+    pub fn available_replays(
+        &self,
+        event: &EventId,
+        valid_for: Option<std::time::Duration>,
+    ) -> Result<Vec<Replay>, Error> {
+        self.run(self.engine.available_replays(event, valid_for))?
     }
 
     /// See [`sequel::Client::add_presenter`](super::Client::add_presenter).

@@ -13,7 +13,8 @@ use super::auth::{self, AccessToken, Credentials, Tokens};
 use super::builder::{ClientBuilder, Config};
 use super::bulk::{BulkOptions, BulkReport, Settled, Tally};
 use super::error::{Error, TransportKind};
-use super::models::{self, CompanyId, EmbedUrl, Event, EventId, Registrant, Registration, Viewer};
+use super::event::{Event, EventClone, EventUpdate, NewEvent, Replay};
+use super::models::{self, CompanyId, EmbedUrl, EventId, Registrant, Registration, Viewer};
 use super::request::Call;
 use super::retry::jitter;
 
@@ -161,6 +162,41 @@ impl Client {
     /// Every event of the company.
     pub async fn company_events(&self, company: &CompanyId) -> Result<Vec<Event>, Error> {
         self.execute(self.inner.config.api.company_events(company)?).await
+    }
+
+    /// Creates an event and returns it. Sent once: not repeated after a `5xx`, since the first
+    /// attempt may have created it (look at [`company_events`](Self::company_events) before
+    /// trying again).
+    pub async fn create_event(&self, event: &NewEvent) -> Result<Event, Error> {
+        self.execute(self.inner.config.api.create_event(event)?).await
+    }
+
+    /// Changes the fields `update` sets, and only those; returns the event.
+    pub async fn update_event(&self, event: &EventId, update: &EventUpdate) -> Result<Event, Error> {
+        self.execute(self.inner.config.api.update_event(event, update)?)
+            .await
+    }
+
+    /// Deletes the event.
+    pub async fn delete_event(&self, event: &EventId) -> Result<(), Error> {
+        self.execute(self.inner.config.api.delete_event(event)?).await
+    }
+
+    /// Copies the event, with what `clone` sets, and returns the copy. Sent once, like
+    /// [`create_event`](Self::create_event).
+    pub async fn clone_event(&self, event: &EventId, clone: &EventClone) -> Result<Event, Error> {
+        self.execute(self.inner.config.api.clone_event(event, clone)?)
+            .await
+    }
+
+    /// The event's recordings, with URLs signed for `valid_for` (an hour when `None`).
+    pub async fn available_replays(
+        &self,
+        event: &EventId,
+        valid_for: Option<std::time::Duration>,
+    ) -> Result<Vec<Replay>, Error> {
+        self.execute(self.inner.config.api.available_replays(event, valid_for)?)
+            .await
     }
 
     /// Lets `user` (your user id or their e-mail) join as a presenter; returns the updated

@@ -33,6 +33,7 @@
 mod auth;
 mod bulk;
 mod error;
+mod event;
 mod models;
 pub mod request;
 mod retry;
@@ -68,6 +69,10 @@ pub use bulk::{BulkOptions, BulkOutcome, BulkReport, DEFAULT_CONCURRENCY, Progre
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use client::Client;
 pub use error::{ApiError, Error, JsonError, TransportKind};
-pub use models::{CompanyId, EmbedUrl, Event, EventId, JoinUrl, Registrant, Registration, Viewer};
+pub use event::{
+    CloseCaptioningSettings, Event, EventClone, EventSecret, EventType, EventUpdate, NewEvent,
+    PrivateEventInfo, Replay, Transcription,
+};
+pub use models::{CompanyId, EmbedUrl, EventId, JoinUrl, Registrant, Registration, Viewer};
 pub use request::DEFAULT_BASE_URL;
 pub use retry::RetryPolicy;

@@ -2,7 +2,6 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use time::OffsetDateTime;
 
 pub use crate::secret_url::{EmbedUrl, JoinUrl};
 
@@ -166,29 +165,50 @@ impl fmt::Debug for Registration {
 
 /// A person registered for an event, with the URL that lets them in.
 ///
-/// Store `join_url`: Sequel registers an e-mail only once per event. `Debug` hides the
+/// Sequel's schema marks every field optional, so each is an `Option`: one odd entry in a
+/// registrants list does not hide the others. [`gaps`](Registrant::gaps) names the documented
+/// fields an entry lacks (or that could not be read; their raw value is then kept in
+/// [`extra`](Registrant::extra)). A registrant returned by `register` always has its
+/// `join_url`. Keep it: Sequel registers an e-mail only once per event. `Debug` hides the
 /// personal fields and the URL.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Registrant {
     /// The registrant's name.
-    pub name: String,
+    pub name: Option<String>,
     /// The registrant's e-mail address.
-    pub email: String,
+    pub email: Option<String>,
     /// The registrant's own join URL. Anyone holding it enters as them, so it is a
     /// [`JoinUrl`]: no `Display`, a redacted `Debug`, and a [`redirect`](JoinUrl::redirect).
-    pub join_url: JoinUrl,
-    /// The metadata sent at registration.
+    pub join_url: Option<JoinUrl>,
+    /// The metadata sent at registration (any JSON value).
     pub metadata: Option<Value>,
-    /// Fields Sequel sent that this crate does not know, kept as they came.
+    /// Fields Sequel sent that this crate does not know, and the raw value of a documented
+    /// field that could not be read, kept as they came.
     pub extra: Map<String, Value>,
 }
 
-/// Read field by field in one pass: `#[serde(flatten)]` would buffer each registrant whole
-/// and read it twice, and lists of registrants can be long.
+impl Registrant {
+    /// The documented fields (`name`, `email`, `join_url`) this entry lacks or that could not
+    /// be read; empty for a whole entry.
+    pub fn gaps(&self) -> Vec<&'static str> {
+        [
+            ("name", self.name.is_none()),
+            ("email", self.email.is_none()),
+            ("join_url", self.join_url.is_none()),
+        ]
+        .into_iter()
+        .filter_map(|(field, missing)| missing.then_some(field))
+        .collect()
+    }
+}
+
+/// Read field by field in one pass (`#[serde(flatten)]` would buffer each registrant whole and
+/// read it twice, and lists can be long). A documented field of the wrong type or an
+/// unreadable URL is left `None`, its raw value kept in `extra`.
 impl<'de> Deserialize<'de> for Registrant {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::{Error, MapAccess, Visitor};
+        use serde::de::{MapAccess, Visitor};
 
         struct Fields;
 
@@ -200,30 +220,38 @@ impl<'de> Deserialize<'de> for Registrant {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Registrant, A::Error> {
-                let (mut name, mut email, mut join_url, mut metadata) = (None, None, None, None);
-                let mut extra = Map::new();
+                let mut registrant = Registrant {
+                    name: None,
+                    email: None,
+                    join_url: None,
+                    metadata: None,
+                    extra: Map::new(),
+                };
                 while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                    match key.as_ref() {
-                        "name" => name = Some(map.next_value::<String>()?),
-                        "email" => email = Some(map.next_value::<String>()?),
-                        "join_url" => join_url = Some(map.next_value::<JoinUrl>()?),
-                        "metadata" => metadata = map.next_value::<Option<Value>>()?,
-                        _ => {
-                            extra.insert(key.into_owned(), map.next_value()?);
+                    let value: Value = map.next_value()?;
+                    match (key.as_ref(), value) {
+                        ("name", Value::String(name)) => registrant.name = Some(name),
+                        ("email", Value::String(email)) => registrant.email = Some(email),
+                        ("join_url", Value::String(url)) => match url::Url::parse(&url) {
+                            Ok(url) => registrant.join_url = Some(JoinUrl::new(url)),
+                            Err(_) => {
+                                registrant.extra.insert(key.into_owned(), Value::String(url));
+                            }
+                        },
+                        ("metadata", metadata) => {
+                            registrant.metadata = Some(metadata).filter(|v| !v.is_null())
+                        }
+                        (_, Value::Null) => {}
+                        (_, unread) => {
+                            registrant.extra.insert(key.into_owned(), unread);
                         }
                     }
                 }
-                Ok(Registrant {
-                    name: name.ok_or_else(|| A::Error::missing_field("name"))?,
-                    email: email.ok_or_else(|| A::Error::missing_field("email"))?,
-                    join_url: join_url.ok_or_else(|| A::Error::missing_field("join_url"))?,
-                    metadata,
-                    extra,
-                })
+                Ok(registrant)
             }
         }
 
-        deserializer.deserialize_struct("Registrant", &["name", "email", "join_url", "metadata"], Fields)
+        deserializer.deserialize_map(Fields)
     }
 }
 
@@ -240,96 +268,18 @@ pub(crate) fn find_registrant(registrants: Vec<Registrant>, email: &str) -> Opti
     let wanted = email_key(email);
     registrants
         .into_iter()
-        .find(|registrant| email_key(&registrant.email) == wanted)
+        .find(|registrant| registrant.email.as_deref().map(email_key) == Some(wanted.clone()))
 }
 
 impl fmt::Debug for Registrant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hidden = |set: bool| if set { "<redacted>" } else { "<missing>" };
         f.debug_struct("Registrant")
-            .field("name", &"<redacted>")
-            .field("email", &"<redacted>")
-            .field("join_url", &"<redacted>")
+            .field("name", &format_args!("{}", hidden(self.name.is_some())))
+            .field("email", &format_args!("{}", hidden(self.email.is_some())))
+            .field("join_url", &format_args!("{}", hidden(self.join_url.is_some())))
             .field("metadata", &self.metadata.as_ref().map(|_| "<redacted>"))
-            .field("extra_fields", &self.extra.keys().collect::<Vec<_>>())
+            .field("extra_fields", &self.extra.len())
             .finish()
-    }
-}
-
-/// A Sequel event, as `GET /event/{eventId}` and the company events list return it.
-///
-/// Every field is optional because Sequel documents fewer than it sends; fields this crate does
-/// not name are kept in [`extra`](Event::extra). Dates are kept as Sequel sends them (ISO 8601);
-/// [`starts_at`](Event::starts_at) and [`ends_at`](Event::ends_at) parse them. `Debug` shows
-/// the id, name and dates, and counts the presenters and organizers (whose entries are often
-/// e-mail addresses).
-#[derive(Clone, PartialEq, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct Event {
-    /// The event's id.
-    pub uid: Option<EventId>,
-    /// The owning company's id.
-    pub company_uid: Option<CompanyId>,
-    /// The id of the user who created the event.
-    pub creator_uid: Option<String>,
-    /// The event's name.
-    pub name: Option<String>,
-    /// The event's description.
-    pub description: Option<String>,
-    /// The cover picture URL.
-    pub picture: Option<String>,
-    /// Start, as an ISO 8601 date-time string.
-    pub start_date: Option<String>,
-    /// End, as an ISO 8601 date-time string.
-    pub end_date: Option<String>,
-    /// The IANA time zone name, for example `Europe/Paris`.
-    pub timezone: Option<String>,
-    /// `Virtual` or `LiveStreamInPerson`.
-    #[serde(rename = "type")]
-    pub event_type: Option<String>,
-    /// Free-form metadata.
-    pub metadata: Option<Value>,
-    /// The linked networking hub's id.
-    pub networking_hub: Option<String>,
-    /// Who joins as a presenter: user ids or e-mail addresses.
-    pub presenters: Option<Vec<String>>,
-    /// Who joins as a host: user ids or e-mail addresses.
-    pub organizers: Option<Vec<String>>,
-    /// Whether registration mode is on.
-    pub is_registration_mode_enabled: Option<bool>,
-    /// Whether attendee registration mode is on.
-    pub is_attendee_registration_mode_enabled: Option<bool>,
-    /// Every other field Sequel sent, as it came.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-impl Event {
-    /// [`start_date`](Event::start_date), parsed; `None` when absent or not RFC 3339.
-    pub fn starts_at(&self) -> Option<OffsetDateTime> {
-        parse_date(self.start_date.as_deref())
-    }
-
-    /// [`end_date`](Event::end_date), parsed; `None` when absent or not RFC 3339.
-    pub fn ends_at(&self) -> Option<OffsetDateTime> {
-        parse_date(self.end_date.as_deref())
-    }
-}
-
-fn parse_date(text: Option<&str>) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(text?, &time::format_description::well_known::Rfc3339).ok()
-}
-
-impl fmt::Debug for Event {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Event")
-            .field("uid", &self.uid)
-            .field("name", &self.name)
-            .field("start_date", &self.start_date)
-            .field("end_date", &self.end_date)
-            .field("presenters", &self.presenters.as_ref().map(Vec::len))
-            .field("organizers", &self.organizers.as_ref().map(Vec::len))
-            .field("extra_fields", &self.extra.keys().collect::<Vec<_>>())
-            .finish_non_exhaustive()
     }
 }

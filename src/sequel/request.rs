@@ -35,7 +35,8 @@ use url::Url;
 
 use super::auth::{AccessToken, DEFAULT_AUDIENCE};
 use super::error::{ApiError, Error};
-use super::models::{CompanyId, EmbedUrl, Event, EventId, Registrant, Registration, Viewer};
+use super::event::{Event, EventClone, EventFields, EventUpdate, NewEvent, Replay};
+use super::models::{CompanyId, EmbedUrl, EventId, Registrant, Registration, Viewer};
 
 /// Sequel's production API host; the crate appends `/api/v1/...` and `/api/oauth/token`.
 pub const DEFAULT_BASE_URL: &str = "https://api.introvoke.com";
@@ -62,6 +63,13 @@ static UNREGISTER: Route = route("DELETE /event/{eventId}/registrant", Method::D
 static EVENT: Route = route("GET /event/{eventId}", Method::GET, true);
 static COMPANY_EVENTS: Route = route("GET /company/{companyId}/events", Method::GET, true);
 // Adding someone already listed changes nothing, so a repeat is harmless.
+// Creating or cloning twice makes two events; updating to the same values, or deleting
+// again, changes nothing more.
+static CREATE_EVENT: Route = route("POST /event/create", Method::POST, false);
+static UPDATE_EVENT: Route = route("POST /event/{eventId}", Method::POST, true);
+static DELETE_EVENT: Route = route("DELETE /event/{eventId}", Method::DELETE, true);
+static CLONE_EVENT: Route = route("POST /event/{eventId}/clone", Method::POST, false);
+static REPLAYS: Route = route("GET /event/{eventId}/availableReplays", Method::GET, true);
 static ADD_PRESENTER: Route = route("PUT /event/{eventId}/presenter", Method::PUT, true);
 static REMOVE_PRESENTER: Route = route(
     "DELETE /event/{eventId}/presenter/{presenterId}",
@@ -163,7 +171,11 @@ impl Api {
         non_blank("registration name", &registration.name)?;
         non_blank("registration email", &registration.email)?;
         Ok(self
-            .v1(&REGISTER, &["event", event_id(event)?, "registrant"], decode_json)
+            .v1(
+                &REGISTER,
+                &["event", event_id(event)?, "registrant"],
+                decode_registered,
+            )
             .json(registration))
     }
 
@@ -203,6 +215,73 @@ impl Api {
     pub fn company_events(&self, company: &CompanyId) -> Result<Call<Vec<Event>>, Error> {
         let company = segment("company id", company.as_str())?;
         Ok(self.v1(&COMPANY_EVENTS, &["company", company, "events"], decode_json))
+    }
+
+    /// `POST /event/create`: creates an event; returns it. Not repeated on `5xx`: the first
+    /// attempt may have created it.
+    pub fn create_event(&self, event: &NewEvent) -> Result<Call<Event>, Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Body<'a> {
+            company_id: &'a str,
+            #[serde(flatten)]
+            fields: &'a EventFields,
+        }
+        let company_id = segment("company id", event.company.as_str())?;
+        checked(&event.fields)?;
+        let body = Body {
+            company_id,
+            fields: &event.fields,
+        };
+        Ok(self
+            .v1(&CREATE_EVENT, &["event", "create"], decode_json)
+            .json(&body))
+    }
+
+    /// `POST /event/{eventId}`: changes the fields `update` sets, and only those; returns the
+    /// event.
+    pub fn update_event(&self, event: &EventId, update: &EventUpdate) -> Result<Call<Event>, Error> {
+        if update.is_empty() {
+            return Err(Error::invalid("event update", "sets nothing to change"));
+        }
+        checked(&update.fields)?;
+        Ok(self
+            .v1(&UPDATE_EVENT, &["event", event_id(event)?], decode_json)
+            .json(&update.fields))
+    }
+
+    /// `DELETE /event/{eventId}`: deletes the event.
+    pub fn delete_event(&self, event: &EventId) -> Result<Call<()>, Error> {
+        Ok(self.v1(&DELETE_EVENT, &["event", event_id(event)?], |_, _, _| Ok(())))
+    }
+
+    /// `POST /event/{eventId}/clone`: a copy of the event, with what `clone` sets; returns the
+    /// copy. Not repeated on `5xx`: the first attempt may have made it.
+    pub fn clone_event(&self, event: &EventId, clone: &EventClone) -> Result<Call<Event>, Error> {
+        checked(&clone.fields)?;
+        Ok(self
+            .v1(&CLONE_EVENT, &["event", event_id(event)?, "clone"], decode_json)
+            .json(&clone.fields))
+    }
+
+    /// `GET /event/{eventId}/availableReplays`: the event's recordings, with URLs signed for
+    /// `valid_for` (whole seconds; Sequel's default, an hour, when `None`).
+    pub fn available_replays(
+        &self,
+        event: &EventId,
+        valid_for: Option<Duration>,
+    ) -> Result<Call<Vec<Replay>>, Error> {
+        let mut call = self.v1(
+            &REPLAYS,
+            &["event", event_id(event)?, "availableReplays"],
+            decode_json,
+        );
+        if let Some(valid_for) = valid_for {
+            call.url
+                .query_pairs_mut()
+                .append_pair("secondsValidFor", &valid_for.as_secs().to_string());
+        }
+        Ok(call)
     }
 
     /// `PUT /event/{eventId}/presenter`: lets a user id or e-mail join as a presenter; returns
@@ -459,6 +538,13 @@ fn segment<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
     non_blank(field, value)
 }
 
+fn checked(fields: &EventFields) -> Result<(), Error> {
+    match fields.problem() {
+        Some((field, reason)) => Err(Error::invalid(field, reason)),
+        None => Ok(()),
+    }
+}
+
 fn event_id(event: &EventId) -> Result<&str, Error> {
     segment("event id", event.as_str())
 }
@@ -475,6 +561,18 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
         });
     }
     crate::json::from_slice(body).map_err(|source| Error::Decode { call, source })
+}
+
+/// A registration's answer must carry the join URL: it is what registering is for.
+fn decode_registered(call: &'static str, body: &[u8], at: SystemTime) -> Result<Registrant, Error> {
+    let registrant: Registrant = decode_json(call, body, at)?;
+    match registrant.join_url {
+        Some(_) => Ok(registrant),
+        None => Err(Error::UnexpectedBody {
+            call,
+            reason: "the registration has no readable `join_url`",
+        }),
+    }
 }
 
 /// Sequel documents a JSON string; plain text is accepted too.

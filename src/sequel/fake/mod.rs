@@ -35,7 +35,8 @@
 //!
 //! let ada = Registration::new("Ada Lovelace", "ada@example.com");
 //! let registrant = client.register(&event, &ada)?;
-//! assert!(fake.decode_token(registrant.join_url.as_str()).is_some());
+//! let join_url = registrant.join_url.expect("registering answers with the join URL");
+//! assert_eq!(fake.decode_token(join_url.as_str()).map(|claims| claims.subject), Some("ada@example.com".to_owned()));
 //! assert!(client.register(&event, &ada).unwrap_err().is_already_registered());
 //!
 //! fake.fail_next(1, http::StatusCode::SERVICE_UNAVAILABLE);
