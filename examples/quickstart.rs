@@ -16,7 +16,7 @@ use std::env;
 
 use event_sso::frameable::{Claims, EventLink, Role, SigningKey};
 use event_sso::sequel::fake::FakeSequel;
-use event_sso::sequel::{Client, EventId, Registration, Viewer};
+use event_sso::sequel::{Client, EventId, EventType, NewEvent, Registration, Viewer};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -41,18 +41,30 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
         None => {
             fake = FakeSequel::start()?;
-            let event = fake.add_event("Launch party");
+            let client = Client::builder(fake.credentials())
+                .base_url(fake.base_url())
+                .build()?;
+            // Created through the API, as your back office would.
+            let start = time::OffsetDateTime::now_utc() + time::Duration::DAY;
+            let launch = NewEvent::new(
+                fake.company_id(),
+                "Launch party",
+                start,
+                start + time::Duration::HOUR,
+                "Europe/Paris",
+                EventType::Virtual,
+            );
+            let event = client
+                .create_event(&launch)
+                .await?
+                .uid
+                .ok_or("Sequel gave the event no id")?;
             println!(
                 "Sequel: the in-process fake at {} (set SEQUEL_CLIENT_ID, SEQUEL_CLIENT_SECRET",
                 fake.base_url()
             );
             println!("        and SEQUEL_EVENT_ID for the real API), event {event}");
-            (
-                Client::builder(fake.credentials())
-                    .base_url(fake.base_url())
-                    .build()?,
-                event,
-            )
+            (client, event)
         }
     };
 

@@ -769,3 +769,163 @@ fn credentials_from_env() {
         );
     }
 }
+
+#[test]
+fn event_endpoint_requests() {
+    use event_sso::sequel::{CloseCaptioningSettings, EventClone, EventType, EventUpdate, NewEvent};
+    use time::macros::datetime;
+
+    let (start, end) = (
+        datetime!(2026-12-01 17:00 UTC),
+        datetime!(2026-12-01 18:30 +01:00),
+    );
+    let create = api()
+        .create_event(
+            &NewEvent::new(
+                CompanyId::new("co-1"),
+                "Launch",
+                start,
+                end,
+                "Europe/Paris",
+                EventType::Virtual,
+            )
+            .organizers(["host@example.com"])
+            .close_captioning(CloseCaptioningSettings::transcription(true)),
+        )
+        .unwrap();
+    assert!(!create.is_repeatable(), "creating twice makes two events");
+    assert_eq!(
+        render(&create),
+        (
+            "POST".to_owned(),
+            format!("{V1}/event/create"),
+            json!({
+                "companyId": "co-1", "name": "Launch",
+                "startDate": "2026-12-01T17:00:00Z", "endDate": "2026-12-01T18:30:00+01:00",
+                "timezone": "Europe/Paris", "type": "Virtual", "organizers": ["host@example.com"],
+                "closeCaptioningSettings": {"transcription": {"enabled": true}},
+            })
+        )
+    );
+
+    let update = api()
+        .update_event(
+            &event(),
+            &EventUpdate::new()
+                .registration_mode(false)
+                .event_type(EventType::LiveStreamInPerson),
+        )
+        .unwrap();
+    assert!(update.is_repeatable());
+    assert_eq!(
+        render(&update),
+        (
+            "POST".to_owned(),
+            format!("{V1}/event/6f1c-ev"),
+            json!({"type": "LiveStreamInPerson", "isRegistrationModeEnabled": false})
+        )
+    );
+
+    let clone = api()
+        .clone_event(&event(), &EventClone::new("Copy", start, start, "Etc/UTC"))
+        .unwrap();
+    assert!(!clone.is_repeatable());
+    assert_eq!(
+        render(&clone),
+        (
+            "POST".to_owned(),
+            format!("{V1}/event/6f1c-ev/clone"),
+            json!({"name": "Copy", "startDate": "2026-12-01T17:00:00Z", "endDate": "2026-12-01T17:00:00Z", "timezone": "Etc/UTC"})
+        )
+    );
+
+    let delete = api().delete_event(&event()).unwrap();
+    assert_eq!(
+        render(&delete),
+        ("DELETE".to_owned(), format!("{V1}/event/6f1c-ev"), Value::Null)
+    );
+    delete.parse(response(200, ""), received()).unwrap();
+
+    let replays = api()
+        .available_replays(&event(), Some(Duration::from_secs(90)))
+        .unwrap();
+    assert_eq!(
+        render(&replays).1,
+        format!("{V1}/event/6f1c-ev/availableReplays?secondsValidFor=90")
+    );
+    assert_eq!(
+        render(&api().available_replays(&event(), None).unwrap()).1,
+        format!("{V1}/event/6f1c-ev/availableReplays")
+    );
+
+    // What Sequel would refuse is refused before sending, naming the field.
+    for (update, field) in [
+        (EventUpdate::new().name("  "), "invalid event name"),
+        (EventUpdate::new().timezone(""), "invalid event timezone"),
+        (EventUpdate::new().dates(end, start), "invalid event end"),
+        (
+            EventUpdate::new()
+                .presenters(["a@example.com"])
+                .organizers(["A@example.com"]),
+            "invalid event presenters",
+        ),
+        (EventUpdate::new(), "invalid event update"),
+    ] {
+        let err = api().update_event(&event(), &update).unwrap_err();
+        assert!(
+            err.is_invalid_input() && err.to_string().starts_with(field),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn events_read_every_field_of_the_published_schema() {
+    use event_sso::sequel::EventType;
+
+    // The `Event` example of Sequel's schema, every field set.
+    let body = json!({
+        "uid": "0b5a4c2e-6a8f-4d36-9a3c-1f2e3d4c5b6a", "companyUid": "co-1", "creatorUid": "u-1",
+        "name": "Launch", "picture": null, "startDate": "2022-08-23T09:56:13.937Z",
+        "endDate": "2022-08-23T10:56:13.937Z", "timezone": "Europe/Paris", "type": "LiveStreamInPerson",
+        "metadata": ["any", 1, {"json": true}], "networkingHub": null, "presenters": ["ada@example.com"],
+        "organizers": null, "isRegistrationModeEnabled": true, "isAttendeeRegistrationModeEnabled": null,
+        "privateEventInfo": {"attendeePasscode": "111111", "presenterPasscode": "222222",
+            "hostPasscode": "333333", "rtmpKey": "live_sk_secret", "rtmpUrl": "rtmp://ingest.example/app"},
+        "closeCaptioningSettings": {"transcription": {"enabled": true}},
+        "isEventLive": false
+    });
+    let event = api()
+        .event(&event())
+        .unwrap()
+        .parse(response(200, &body.to_string()), received())
+        .unwrap();
+    assert_eq!(event.event_type, Some(EventType::LiveStreamInPerson));
+    assert_eq!(event.metadata, Some(json!(["any", 1, {"json": true}])));
+    let private = event.private_event_info.as_ref().unwrap();
+    assert_eq!(private.host_passcode.as_ref().map(|p| p.as_str()), Some("333333"));
+    assert_eq!(
+        private.rtmp_key.as_ref().map(|k| k.as_str()),
+        Some("live_sk_secret")
+    );
+    assert_eq!(
+        event
+            .close_captioning_settings
+            .as_ref()
+            .and_then(|c| c.transcription.as_ref())
+            .and_then(|t| t.enabled),
+        Some(true)
+    );
+    assert_eq!(event.extra["isEventLive"], false);
+    let debug = format!("{event:?} {private:?}");
+    for secret in ["111111", "222222", "333333", "live_sk_secret", "rtmp://", "ada@"] {
+        assert!(!debug.contains(secret), "{secret} in {debug}");
+    }
+    let other = json!({"type": "Hybrid"}).to_string();
+    let hybrid = api()
+        .event(&self::event())
+        .unwrap()
+        .parse(response(200, &other), received())
+        .unwrap();
+    assert_eq!(hybrid.event_type, Some(EventType::Other("Hybrid".to_owned())));
+}

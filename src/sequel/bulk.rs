@@ -69,8 +69,10 @@ pub struct Progress {
     pub registered: usize,
     /// Refused as already registered; their join URLs are looked up when all are done.
     pub already_registered: usize,
-    /// Sent, but the answer was lost (a timeout, a dropped connection, a `5xx`) even after
-    /// retries; whether Sequel holds them is looked up when all are done.
+    /// Not confirmed either way: the answer was lost (a timeout, a dropped connection, a
+    /// `5xx`) even after retries, or Sequel refused the registration in a way that may mean
+    /// the e-mail is registered already. Whether Sequel holds them is looked up when all are
+    /// done.
     pub unconfirmed: usize,
     /// Failed for another reason.
     pub failed: usize,
@@ -218,6 +220,16 @@ impl Settled {
                     error,
                     already: false,
                     maybe_ours: true,
+                }
+            }
+            // Sequel does not document how it refuses a second registration of an e-mail, so
+            // any refusal of the request is checked against the list: only an e-mail Sequel
+            // holds comes back as already registered.
+            Err(error) if matches!(error.status().map(|s| s.as_u16()), Some(400 | 409 | 422)) => {
+                Settled::LookUp {
+                    error,
+                    already: false,
+                    maybe_ours: false,
                 }
             }
             Err(error) => Settled::Failed(error),
@@ -386,9 +398,11 @@ mod tests {
                 last.done,
                 last.registered,
                 last.already_registered,
+                last.unconfirmed,
                 last.failed
             ),
-            (4, Some(4), 4, 1, 2, 1)
+            (4, Some(4), 4, 1, 2, 1, 0),
+            "the 400 is looked up (Sequel may refuse a duplicate so), and fails only then"
         );
         assert!(seen.windows(2).all(|w| w[1].done == w[0].done + 1));
     }

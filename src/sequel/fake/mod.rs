@@ -7,8 +7,12 @@
 //! - access tokens are issued only for the fake's own [`credentials`](FakeSequel::credentials)
 //!   and refused once they expire ([`set_token_lifetime`](FakeSequel::set_token_lifetime),
 //!   [`expire_tokens`](FakeSequel::expire_tokens));
-//! - each e-mail registers once per event; a second time gets the error the client reports as
-//!   [`is_already_registered`](super::Error::is_already_registered);
+//! - each e-mail registers once per event; a second time is refused with the one `400` Sequel
+//!   documents for registering ("An invalid parameter was sent"), since Sequel does not
+//!   document its answer to a duplicate;
+//! - it answers as Sequel's API reference documents: its status codes (`204` for removing a
+//!   registrant), its error messages, and `400` for a request its schema does not allow;
+//! - event ids are UUIDs, and events can be created, updated, cloned and deleted;
 //! - embed and join URLs carry a signed token, which [`decode_token`](FakeSequel::decode_token)
 //!   checks;
 //! - nobody is both a presenter and an organizer;
@@ -37,7 +41,8 @@
 //! let registrant = client.register(&event, &ada)?;
 //! let join_url = registrant.join_url.expect("registering answers with the join URL");
 //! assert_eq!(fake.decode_token(join_url.as_str()).map(|claims| claims.subject), Some("ada@example.com".to_owned()));
-//! assert!(client.register(&event, &ada).unwrap_err().is_already_registered());
+//! assert_eq!(client.register(&event, &ada).unwrap_err().status(), Some(http::StatusCode::BAD_REQUEST));
+//! assert_eq!(client.register_or_get(&event, &ada)?.join_url.as_ref(), Some(&join_url));
 //!
 //! fake.fail_next(1, http::StatusCode::SERVICE_UNAVAILABLE);
 //! assert_eq!(client.registrants(&event)?.len(), 1); // retried after the 503
@@ -428,6 +433,7 @@ async fn answer(
     let _answering = Answering::start(&shared.in_flight);
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
+    let query = request.uri().query().map(str::to_owned);
     let authorization = request
         .headers()
         .get(http::header::AUTHORIZATION)
@@ -464,8 +470,14 @@ async fn answer(
             Some(wait),
         ),
         Fault::None | Fault::DropAfterHandling | Fault::DelayAfterHandling(_) => {
-            let reply =
-                lock(&shared.state).handle(&method, &path, authorization.as_deref(), &body, Instant::now());
+            let reply = lock(&shared.state).handle(
+                &method,
+                &path,
+                query.as_deref(),
+                authorization.as_deref(),
+                &body,
+                Instant::now(),
+            );
             (reply, None)
         }
     };

@@ -33,6 +33,15 @@ impl Reply {
         Reply::json(status, &json!({"hasError": true, "errorMessage": message}))
     }
 
+    /// A status with no body, as `204` must be.
+    fn empty(status: StatusCode) -> Reply {
+        Reply {
+            status,
+            body: Vec::new(),
+            content_type: "application/json",
+        }
+    }
+
     fn text(status: StatusCode, text: &str) -> Reply {
         Reply {
             status,
@@ -42,9 +51,22 @@ impl Reply {
     }
 }
 
+/// Sequel's documented error messages, word for word (its API reference, the `Error` schema
+/// and each operation's responses).
+mod message {
+    pub(super) const EVENT_NOT_FOUND: &str = "event not found";
+    pub(super) const COMPANY_NOT_FOUND: &str = "Company not found";
+    pub(super) const INVALID_INPUT: &str = "Invalid input";
+    pub(super) const INVALID_PARAMETERS: &str = "Invalid parameters supplied";
+    pub(super) const AN_INVALID_PARAMETER: &str = "An invalid parameter was sent";
+    pub(super) const INVALID_PARAMETER: &str = "Invalid parameter was sent";
+    pub(super) const HOSTS_AND_PRESENTERS: &str = "Users cannot be hosts and presenters at the same time";
+}
+
 struct Event {
     company_id: String,
-    name: String,
+    /// Every field of Sequel's `Event` but the id, the company and the two lists.
+    fields: serde_json::Map<String, Value>,
     presenters: Vec<String>,
     organizers: Vec<String>,
     registrants: Vec<Value>,
@@ -57,6 +79,8 @@ pub(super) struct State {
     pub(super) client_secret: String,
     pub(super) company_id: String,
     pub(super) token_lifetime: Duration,
+    /// Companies events can be created in: the fake's own, and any `add_event_in` named.
+    companies: HashSet<String>,
     tokens: HashMap<String, Instant>,
     events: HashMap<String, Event>,
     key: hmac::Key,
@@ -74,6 +98,7 @@ impl State {
             client_secret: URL_SAFE_NO_PAD.encode(&secret[6..24]),
             company_id: format!("fake-company-{suffix}"),
             token_lifetime: Duration::from_secs(3600),
+            companies: HashSet::from([format!("fake-company-{suffix}")]),
             tokens: HashMap::new(),
             events: HashMap::new(),
             key: hmac::Key::new(hmac::HMAC_SHA256, &secret),
@@ -81,23 +106,71 @@ impl State {
         }
     }
 
+    /// Adds an event of an hour, starting in a day, and returns its id.
     pub(super) fn add_event(&mut self, name: &str, company_id: &str) -> String {
-        self.issued += 1;
-        let id = format!(
-            "{:08x}-fake-{:04}-event",
-            self.issued.wrapping_mul(0x9E37_79B9),
-            self.issued
-        );
+        self.companies.insert(company_id.to_owned());
+        let start = time::OffsetDateTime::from_unix_timestamp(unix_now() as i64 + 86_400)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        let date = |at: time::OffsetDateTime| {
+            at.format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default()
+        };
+        let fields = json!({
+            "name": name,
+            "startDate": date(start),
+            "endDate": date(start + time::Duration::HOUR),
+            "timezone": "Etc/UTC",
+            "type": "Virtual",
+            "isRegistrationModeEnabled": true,
+        });
+        self.insert_event(
+            company_id,
+            fields.as_object().cloned().unwrap_or_default(),
+            Vec::new(),
+            Vec::new(),
+        )
+    }
+
+    fn insert_event(
+        &mut self,
+        company_id: &str,
+        fields: serde_json::Map<String, Value>,
+        presenters: Vec<String>,
+        organizers: Vec<String>,
+    ) -> String {
+        let id = self.uuid();
         let event = Event {
             company_id: company_id.to_owned(),
-            name: name.to_owned(),
-            presenters: Vec::new(),
-            organizers: Vec::new(),
+            fields,
+            presenters,
+            organizers,
             registrants: Vec::new(),
             emails: HashSet::new(),
         };
         self.events.insert(id.clone(), event);
         id
+    }
+
+    /// A random version-4 UUID, as Sequel's event ids are.
+    fn uuid(&mut self) -> String {
+        let mut bytes = [0u8; 16];
+        let _ = aws_lc_rs::rand::fill(&mut bytes);
+        // Mixed with a counter, so ids stay distinct even were randomness to fail.
+        self.issued += 1;
+        for (byte, count) in bytes[10..].iter_mut().zip(&self.issued.to_be_bytes()[2..]) {
+            *byte ^= count;
+        }
+        bytes[6] = (bytes[6] & 0x0f) | 0x40;
+        bytes[8] = (bytes[8] & 0x3f) | 0x80;
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        format!(
+            "{}-{}-{}-{}-{}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
+        )
     }
 
     /// The registrants of an event, as Sequel lists them.
@@ -117,6 +190,7 @@ impl State {
         &mut self,
         method: &Method,
         path: &str,
+        query: Option<&str>,
         authorization: Option<&str>,
         body: &[u8],
         now: Instant,
@@ -136,7 +210,7 @@ impl State {
             (_, ["api", "v1", rest @ ..]) => {
                 let bearer = authorization.and_then(|value| value.strip_prefix("Bearer "));
                 match bearer.and_then(|token| self.tokens.get(token)) {
-                    Some(expires_at) if now < *expires_at => self.v1(method, rest, body),
+                    Some(expires_at) if now < *expires_at => self.v1(method, rest, query, body),
                     _ => Reply::text(StatusCode::UNAUTHORIZED, "Unauthorized"),
                 }
             }
@@ -176,13 +250,13 @@ impl State {
         )
     }
 
-    fn v1(&mut self, method: &Method, route: &[&str], body: &[u8]) -> Reply {
+    fn v1(&mut self, method: &Method, route: &[&str], query: Option<&str>, body: &[u8]) -> Reply {
         let body: Value = if body.is_empty() {
             Value::Null
         } else {
             match serde_json::from_slice(body) {
                 Ok(body) => body,
-                Err(_) => return Reply::error(StatusCode::BAD_REQUEST, "Invalid parameters supplied"),
+                Err(_) => return Reply::error(StatusCode::BAD_REQUEST, message::INVALID_INPUT),
             }
         };
         match (method, route) {
@@ -195,18 +269,26 @@ impl State {
                     .collect();
                 Reply::json(StatusCode::OK, &Value::Array(events))
             }
+            (&Method::POST, ["event", "create"]) => self.create_event(&body),
             (_, ["event", id, rest @ ..]) => {
                 let id = (*id).to_owned();
                 if !self.events.contains_key(&id) {
-                    return Reply::error(StatusCode::NOT_FOUND, "Event not found");
+                    return Reply::error(StatusCode::NOT_FOUND, message::EVENT_NOT_FOUND);
                 }
-                self.event_route(method, &id, rest, &body)
+                self.event_route(method, &id, rest, query, &body)
             }
             _ => Reply::text(StatusCode::NOT_FOUND, "Not found"),
         }
     }
 
-    fn event_route(&mut self, method: &Method, id: &str, route: &[&str], body: &Value) -> Reply {
+    fn event_route(
+        &mut self,
+        method: &Method,
+        id: &str,
+        route: &[&str],
+        query: Option<&str>,
+        body: &Value,
+    ) -> Reply {
         let text = |key: &str| {
             body.get(key)
                 .and_then(Value::as_str)
@@ -215,12 +297,31 @@ impl State {
         };
         match (method, route) {
             (&Method::GET, []) => Reply::json(StatusCode::OK, &event_json(id, &self.events[id])),
+            (&Method::POST, []) => self.update_event(id, body),
+            (&Method::DELETE, []) => {
+                self.events.remove(id);
+                Reply::empty(StatusCode::OK)
+            }
+            (&Method::POST, ["clone"]) => self.clone_event(id, body),
+            (&Method::GET, ["availableReplays"]) => self.replays(id, query),
             (&Method::POST, ["embedCode"]) => {
+                // The `User` schema's four optional strings, plus the two the guide names.
+                let known = [
+                    "userId",
+                    "userDisplayName",
+                    "userName",
+                    "userEmail",
+                    "userAvatar",
+                    "eventSpecific",
+                ];
                 let (Some(user_id), Some(name)) =
                     (text("userId"), text("userDisplayName").or(text("userName")))
                 else {
-                    return Reply::error(StatusCode::BAD_REQUEST, "Invalid parameters supplied");
+                    return Reply::error(StatusCode::BAD_REQUEST, message::INVALID_PARAMETERS);
                 };
+                if !only_keys(body, &known) {
+                    return Reply::error(StatusCode::BAD_REQUEST, message::INVALID_PARAMETERS);
+                }
                 let mut claims = json!({"sub": user_id, "name": name, "eventId": id});
                 if let Some(flag) = body.get("eventSpecific").and_then(Value::as_bool) {
                     claims["eventSpecific"] = flag.into();
@@ -236,52 +337,55 @@ impl State {
                 Reply::json(StatusCode::OK, &Value::String(url.into()))
             }
             (&Method::POST, ["registrant"]) => {
-                let (Some(name), Some(email)) = (text("name"), text("email")) else {
-                    return Reply::error(StatusCode::BAD_REQUEST, "An invalid parameter was sent");
+                // Required `name` and `email` strings, an optional `metadata` object.
+                let metadata_ok = body.get("metadata").is_none_or(Value::is_object);
+                let (Some(name), Some(email), true) = (text("name"), text("email"), metadata_ok) else {
+                    return Reply::error(StatusCode::BAD_REQUEST, message::AN_INVALID_PARAMETER);
                 };
                 let (name, email) = (name.to_owned(), email.to_owned());
-                if !self.events[id].emails.contains(&email.to_lowercase()) {
-                    let join_code = self.join_code();
-                    let token = self.sign(
-                        json!({"sub": email, "eventId": id, "joinCode": join_code}),
-                        Duration::from_secs(31 * 86400),
-                    );
-                    let mut join_url = embed_url(id);
-                    join_url
-                        .query_pairs_mut()
-                        .append_pair("joinCode", &join_code)
-                        .append_pair("authKey", &token);
-                    let registrant = json!({
-                        "name": name,
-                        "email": email,
-                        "join_url": join_url.as_str(),
-                        "metadata": body.get("metadata").cloned().unwrap_or_else(|| json!({})),
-                    });
-                    let event = self.events.get_mut(id).expect("checked above");
-                    event.emails.insert(email.to_lowercase());
-                    event.registrants.push(registrant.clone());
-                    return Reply::json(StatusCode::OK, &registrant);
+                if self.events[id].emails.contains(&email.to_lowercase()) {
+                    // Sequel refuses a second registration of an e-mail but does not document
+                    // how; this answers with the one 400 it documents for this operation.
+                    return Reply::error(StatusCode::BAD_REQUEST, message::AN_INVALID_PARAMETER);
                 }
-                Reply::error(
-                    StatusCode::BAD_REQUEST,
-                    &format!("{email} is already registered for this event"),
-                )
+                let join_code = self.join_code();
+                let token = self.sign(
+                    json!({"sub": email, "eventId": id, "joinCode": join_code}),
+                    Duration::from_secs(31 * 86400),
+                );
+                let mut join_url = embed_url(id);
+                join_url
+                    .query_pairs_mut()
+                    .append_pair("joinCode", &join_code)
+                    .append_pair("authKey", &token);
+                let registrant = json!({
+                    "name": name,
+                    "email": email,
+                    "join_url": join_url.as_str(),
+                    "metadata": body.get("metadata").cloned().unwrap_or_else(|| json!({})),
+                });
+                let event = self.events.get_mut(id).expect("checked by the caller");
+                event.emails.insert(email.to_lowercase());
+                event.registrants.push(registrant.clone());
+                Reply::json(StatusCode::OK, &registrant)
             }
             (&Method::GET, ["registrants"]) => {
                 Reply::json(StatusCode::OK, &Value::Array(self.events[id].registrants.clone()))
             }
             (&Method::DELETE, ["registrant"]) => {
-                let Some(email) = text("email").map(str::to_lowercase) else {
-                    return Reply::error(StatusCode::BAD_REQUEST, "An invalid parameter was sent");
+                // `{ email }` and nothing else (`additionalProperties: false`).
+                let (Some(email), true) = (text("email").map(str::to_lowercase), only_keys(body, &["email"]))
+                else {
+                    return Reply::error(StatusCode::BAD_REQUEST, message::INVALID_PARAMETER);
                 };
                 let event = self.events.get_mut(id).expect("checked by the caller");
                 if !event.emails.remove(&email) {
-                    return Reply::error(StatusCode::NOT_FOUND, "Registrant not found");
+                    return Reply::error(StatusCode::BAD_REQUEST, message::INVALID_PARAMETER);
                 }
                 event.registrants.retain(|r| {
                     r["email"].as_str().map(str::to_lowercase).as_deref() != Some(email.as_str())
                 });
-                Reply::json(StatusCode::OK, &json!("OK"))
+                Reply::empty(StatusCode::NO_CONTENT)
             }
             (&Method::PUT, [list @ ("presenter" | "organizer")]) => match text(list) {
                 Some(user) => self.add_to_list(id, list, user),
@@ -304,6 +408,89 @@ impl State {
         }
     }
 
+    /// `POST /event/create`: `EventCreate` requires `companyId`, `name`, `startDate`, `endDate`,
+    /// `timezone` and `type`.
+    fn create_event(&mut self, body: &Value) -> Reply {
+        let Some(company) = body.get("companyId").and_then(Value::as_str).map(str::to_owned) else {
+            return Reply::error(StatusCode::BAD_REQUEST, message::INVALID_INPUT);
+        };
+        let fields = match event_fields(
+            body,
+            &["name", "startDate", "endDate", "timezone", "type"],
+            &["companyId"],
+        ) {
+            Ok(fields) => fields,
+            Err(reply) => return reply,
+        };
+        if !self.companies.contains(&company) {
+            return Reply::error(StatusCode::NOT_FOUND, message::COMPANY_NOT_FOUND);
+        }
+        let (presenters, organizers) = match lists(body, &[], &[]) {
+            Ok(lists) => lists,
+            Err(reply) => return reply,
+        };
+        let id = self.insert_event(&company, fields, presenters, organizers);
+        Reply::json(StatusCode::OK, &event_json(&id, &self.events[&id]))
+    }
+
+    /// `POST /event/{eventId}`: `EventUpdate`, every field optional; only those sent change.
+    fn update_event(&mut self, id: &str, body: &Value) -> Reply {
+        let fields = match event_fields(body, &[], &[]) {
+            Ok(fields) => fields,
+            Err(reply) => return reply,
+        };
+        let event = &self.events[id];
+        let (presenters, organizers) = match lists(body, &event.presenters, &event.organizers) {
+            Ok(lists) => lists,
+            Err(reply) => return reply,
+        };
+        let event = self.events.get_mut(id).expect("checked by the caller");
+        event.fields.extend(fields);
+        (event.presenters, event.organizers) = (presenters, organizers);
+        Reply::json(StatusCode::OK, &event_json(id, &self.events[id]))
+    }
+
+    /// `POST /event/{eventId}/clone`: `EventClone` requires `name`, `startDate`, `endDate`
+    /// and `timezone`; what is not sent is copied from the source.
+    fn clone_event(&mut self, id: &str, body: &Value) -> Reply {
+        let fields = match event_fields(body, &["name", "startDate", "endDate", "timezone"], &[]) {
+            Ok(fields) => fields,
+            Err(reply) => return reply,
+        };
+        let source = &self.events[id];
+        let (presenters, organizers) = match lists(body, &source.presenters, &source.organizers) {
+            Ok(lists) => lists,
+            Err(reply) => return reply,
+        };
+        let mut copied = source.fields.clone();
+        copied.extend(fields);
+        let company = source.company_id.clone();
+        let copy = self.insert_event(&company, copied, presenters, organizers);
+        Reply::json(StatusCode::OK, &event_json(&copy, &self.events[&copy]))
+    }
+
+    /// `GET /event/{eventId}/availableReplays?secondsValidFor=`: one recording, its URLs
+    /// signed for that long (an hour by default).
+    fn replays(&mut self, id: &str, query: Option<&str>) -> Reply {
+        let valid_for = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .find(|(key, _)| key == "secondsValidFor")
+            .map(|(_, value)| value.parse::<u64>());
+        let seconds = match valid_for {
+            None => 3600,
+            Some(Ok(seconds)) => seconds,
+            Some(Err(_)) => return Reply::error(StatusCode::BAD_REQUEST, message::INVALID_INPUT),
+        };
+        let token = self.sign(
+            json!({"sub": "replay", "eventId": id}),
+            Duration::from_secs(seconds),
+        );
+        let url = format!("https://embed.sequel.io/replay/{id}?authKey={token}");
+        Reply::json(
+            StatusCode::OK,
+            &json!([{"downloadVideoUrl": format!("{url}&download=1"), "downloadStatus": "completed", "isCustomReplay": false, "url": url}]),
+        )
+    }
+
     /// Nobody may be both a host (organizer) and a presenter, as on Sequel.
     fn add_to_list(&mut self, id: &str, list: &str, user: &str) -> Reply {
         let event = self.events.get_mut(id).expect("checked by the caller");
@@ -315,7 +502,7 @@ impl State {
         if other.iter().any(|entry| entry.eq_ignore_ascii_case(user)) {
             return Reply::error(
                 StatusCode::BAD_REQUEST,
-                &format!("Users cannot be hosts and presenters at the same time: {user}"),
+                &format!("{}: {user}", message::HOSTS_AND_PRESENTERS),
             );
         }
         if !entries.iter().any(|entry| entry.eq_ignore_ascii_case(user)) {
@@ -377,14 +564,92 @@ fn embed_url(event_id: &str) -> Url {
 }
 
 fn event_json(id: &str, event: &Event) -> Value {
-    json!({
-        "uid": id,
-        "companyUid": event.company_id,
-        "name": event.name,
-        "type": "Virtual",
-        "timezone": "UTC",
-        "presenters": event.presenters,
-        "organizers": event.organizers,
-        "isRegistrationModeEnabled": true,
-    })
+    let mut json = serde_json::Map::new();
+    json.insert("uid".to_owned(), id.into());
+    json.insert("companyUid".to_owned(), event.company_id.clone().into());
+    json.extend(event.fields.clone());
+    json.insert("presenters".to_owned(), json!(event.presenters));
+    json.insert("organizers".to_owned(), json!(event.organizers));
+    Value::Object(json)
+}
+
+/// Whether `body` is an object with no key outside `allowed`.
+fn only_keys(body: &Value, allowed: &[&str]) -> bool {
+    body.as_object()
+        .is_some_and(|fields| fields.keys().all(|key| allowed.contains(&key.as_str())))
+}
+
+/// The fields of an `EventCreate`, `EventUpdate` or `EventClone` body, checked as Sequel's
+/// schema types them: `required` must be there, `also` may be (and is not stored), and nothing
+/// outside the schema is accepted. The two lists are read by [`lists`].
+fn event_fields(
+    body: &Value,
+    required: &[&str],
+    also: &[&str],
+) -> Result<serde_json::Map<String, Value>, Reply> {
+    let invalid = || Reply::error(StatusCode::BAD_REQUEST, message::INVALID_INPUT);
+    let Some(body) = body.as_object() else {
+        return Err(invalid());
+    };
+    if required.iter().any(|field| !body.contains_key(*field)) {
+        return Err(invalid());
+    }
+    let date = |value: &Value| {
+        value.as_str().is_some_and(|text| {
+            time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).is_ok()
+        })
+    };
+    let mut fields = serde_json::Map::new();
+    for (key, value) in body {
+        let valid = match key.as_str() {
+            "name" => value.as_str().is_some_and(|name| !name.trim().is_empty()),
+            "startDate" | "endDate" => date(value),
+            "timezone" | "picture" | "networkingHub" => value.is_string(),
+            "type" => matches!(value.as_str(), Some("Virtual" | "LiveStreamInPerson")),
+            "autoSelectLatestReplay"
+            | "disableEventRecording"
+            | "isRegistrationModeEnabled"
+            | "isAttendeeRegistrationModeEnabled" => value.is_boolean() || value.is_null(),
+            "closeCaptioningSettings" => value.is_object() || value.is_null(),
+            "presenters" | "organizers" => value
+                .as_array()
+                .is_some_and(|users| users.iter().all(Value::is_string)),
+            other => also.contains(&other),
+        };
+        if !valid {
+            return Err(invalid());
+        }
+        if !matches!(key.as_str(), "presenters" | "organizers") && !also.contains(&key.as_str()) {
+            fields.insert(key.clone(), value.clone());
+        }
+    }
+    Ok(fields)
+}
+
+/// The presenters and organizers a body sets (or the `current` ones it leaves alone), refused
+/// with Sequel's documented message when someone is on both.
+fn lists(
+    body: &Value,
+    presenters: &[String],
+    organizers: &[String],
+) -> Result<(Vec<String>, Vec<String>), Reply> {
+    let read = |key: &str, current: &[String]| match body.get(key).and_then(Value::as_array) {
+        Some(users) => users
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        None => current.to_vec(),
+    };
+    let (presenters, organizers) = (read("presenters", presenters), read("organizers", organizers));
+    if let Some(both) = presenters
+        .iter()
+        .find(|p| organizers.iter().any(|o| o.eq_ignore_ascii_case(p)))
+    {
+        return Err(Reply::error(
+            StatusCode::BAD_REQUEST,
+            &format!("{}: {both}", message::HOSTS_AND_PRESENTERS),
+        ));
+    }
+    Ok((presenters, organizers))
 }
