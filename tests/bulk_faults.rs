@@ -154,6 +154,7 @@ fn register_all_loses_nothing_under_faults(kind: Kind) {
         most_in_flight > 1 && most_in_flight <= CONCURRENCY,
         "{most_in_flight} in flight with a limit of {CONCURRENCY}"
     );
+    common::contract::check_fake_exchanges(&fake.requests()).unwrap();
 }
 
 fn register_or_get_recovers_a_lost_answer(kind: Kind) {
@@ -186,6 +187,7 @@ fn register_or_get_recovers_a_lost_answer(kind: Kind) {
         .filter(|r| r.json().is_some_and(|b| b["email"] == "person4@example.com"))
         .count();
     assert_eq!(sent, 1);
+    common::contract::check_fake_exchanges(&fake.requests()).unwrap();
 }
 
 /// A client of one kind, with a short timeout and quick retries.

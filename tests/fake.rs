@@ -14,11 +14,20 @@ use event_sso::sequel::{
 use http::{Method, StatusCode};
 use tokio::runtime::Runtime;
 
-/// A fake Sequel and a client of one kind pointed at it, with quick retries.
+/// A fake Sequel and a client of one kind pointed at it, with quick retries. When it goes,
+/// every exchange with the fake is checked against Sequel's published contract.
 struct Bed {
     fake: FakeSequel,
     client: Client,
     runtime: Arc<Runtime>,
+}
+
+impl Drop for Bed {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            common::contract::check_fake_exchanges(&self.fake.requests()).unwrap();
+        }
+    }
 }
 
 impl Bed {
@@ -204,7 +213,7 @@ fn presenters_and_organizers_exclude_each_other(kind: Kind) {
     let events = call!(bed, company_events(&bed.fake.company_id())).unwrap();
     assert_eq!(events.len(), 1);
     assert!(
-        call!(bed, event(&EventId::new("no-such-event")))
+        call!(bed, event(&EventId::new("00000000-0000-4000-8000-000000000000")))
             .unwrap_err()
             .is_not_found()
     );

@@ -18,14 +18,36 @@ use tokio::runtime::Runtime;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-const EMBED: &str =
-    "https://embed.sequel.io/event/ev-1?userEmail=ada%40example.com&userId=user-42&authKey=eyJ.x.y";
+const EMBED: &str = "https://embed.sequel.io/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f?userEmail=ada%40example.com&userId=user-42&authKey=eyJ.x.y";
 
 /// A mock Sequel and a client of one kind pointed at it.
 struct Bed {
     client: Client,
     server: MockServer,
     runtime: Arc<Runtime>,
+}
+
+/// When a bed goes, every request its client sent is checked against Sequel's published
+/// contract.
+impl Drop for Bed {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let requests = self
+            .runtime
+            .block_on(self.server.received_requests())
+            .unwrap_or_default();
+        for request in requests {
+            let path = match request.url.query() {
+                Some(query) => format!("{}?{query}", request.url.path()),
+                None => request.url.path().to_owned(),
+            };
+            common::contract::contract()
+                .check_request(request.method.as_str(), &path, &request.body)
+                .unwrap();
+        }
+    }
 }
 
 impl Bed {
@@ -100,7 +122,7 @@ impl Bed {
 }
 
 fn event() -> EventId {
-    EventId::new("ev-1")
+    EventId::new("3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f")
 }
 
 fn ada() -> Registration {
@@ -108,7 +130,7 @@ fn ada() -> Registration {
 }
 
 fn registrant_json(name: &str, email: &str, code: &str) -> serde_json::Value {
-    json!({"name": name, "email": email, "join_url": format!("https://embed.sequel.io/event/ev-1?joinCode={code}"), "metadata": {}})
+    json!({"name": name, "email": email, "join_url": format!("https://embed.sequel.io/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f?joinCode={code}"), "metadata": {}})
 }
 
 // ---- scenarios -------------------------------------------------------------------------
@@ -118,7 +140,9 @@ fn embed_url_end_to_end(kind: Kind) {
     let tokens = bed.mount_tokens();
     bed.mount(
         Mock::given(method("POST"))
-            .and(path("/api/v1/event/ev-1/embedCode"))
+            .and(path(
+                "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/embedCode",
+            ))
             .and(header("authorization", "Bearer token-1"))
             .and(header(
                 "user-agent",
@@ -148,7 +172,9 @@ fn one_token_for_many_concurrent_calls(kind: Kind) {
     let tokens = bed.mount_tokens();
     bed.mount(
         Mock::given(method("GET"))
-            .and(path("/api/v1/event/ev-1/registrants"))
+            .and(path(
+                "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrants",
+            ))
             .respond_with(
                 ResponseTemplate::new(200)
                     .set_body_json(json!([]))
@@ -175,7 +201,11 @@ fn one_token_for_many_concurrent_calls(kind: Kind) {
     assert_eq!(results.len(), calls);
     assert!(results.iter().all(Result::is_ok));
     assert_eq!(tokens.load(Ordering::SeqCst), 1, "exactly one token request");
-    assert_eq!(bed.requests_to("/api/v1/event/ev-1/registrants").len(), calls);
+    assert_eq!(
+        bed.requests_to("/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrants")
+            .len(),
+        calls
+    );
 }
 
 fn unauthorized_renews_the_token_once(kind: Kind) {
@@ -183,15 +213,18 @@ fn unauthorized_renews_the_token_once(kind: Kind) {
     let tokens = bed.mount_tokens();
     bed.mount(
         Mock::given(method("GET"))
-            .and(path("/api/v1/event/ev-1"))
+            .and(path("/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f"))
             .and(header("authorization", "Bearer token-1"))
             .respond_with(ResponseTemplate::new(401)),
     );
     bed.mount(
         Mock::given(method("GET"))
-            .and(path("/api/v1/event/ev-1"))
+            .and(path("/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f"))
             .and(header("authorization", "Bearer token-2"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"uid": "ev-1", "name": "Launch"}))),
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"uid": "3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f", "name": "Launch"})),
+            ),
     );
     let details = call!(bed, event(&event())).unwrap();
     assert_eq!(details.name.as_deref(), Some("Launch"));
@@ -202,13 +235,17 @@ fn unauthorized_renews_the_token_once(kind: Kind) {
     let tokens = bed.mount_tokens();
     bed.mount(
         Mock::given(method("GET"))
-            .and(path("/api/v1/event/ev-1"))
+            .and(path("/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f"))
             .respond_with(ResponseTemplate::new(401)),
     );
     let err = call!(bed, event(&event())).unwrap_err();
     assert_eq!(err.status(), Some(http::StatusCode::UNAUTHORIZED));
     assert_eq!(tokens.load(Ordering::SeqCst), 2);
-    assert_eq!(bed.requests_to("/api/v1/event/ev-1").len(), 2);
+    assert_eq!(
+        bed.requests_to("/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f")
+            .len(),
+        2
+    );
 }
 
 fn bad_credentials_are_an_auth_error(kind: Kind) {
@@ -225,7 +262,10 @@ fn bad_credentials_are_an_auth_error(kind: Kind) {
         "Sequel refused the client credentials: Sequel answered 401 Unauthorized \
          (its message is in `Error::api_message`)"
     );
-    assert!(bed.requests_to("/api/v1/event/ev-1/registrants").is_empty());
+    assert!(
+        bed.requests_to("/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrants")
+            .is_empty()
+    );
     assert!(!format!("{err:?}").contains("s3cret"));
 }
 
@@ -234,14 +274,18 @@ fn service_unavailable_then_success_is_retried(kind: Kind) {
     bed.mount_tokens();
     bed.mount(
         Mock::given(method("GET"))
-            .and(path("/api/v1/event/ev-1/registrants"))
+            .and(path(
+                "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrants",
+            ))
             .respond_with(ResponseTemplate::new(503))
             .up_to_n_times(2)
             .with_priority(1),
     );
     bed.mount(
         Mock::given(method("GET"))
-            .and(path("/api/v1/event/ev-1/registrants"))
+            .and(path(
+                "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrants",
+            ))
             .respond_with(ResponseTemplate::new(200).set_body_json(json!([registrant_json(
                 "Ada",
                 "ada@example.com",
@@ -250,7 +294,11 @@ fn service_unavailable_then_success_is_retried(kind: Kind) {
     );
     let all = call!(bed, registrants(&event())).unwrap();
     assert_eq!(all.len(), 1);
-    assert_eq!(bed.requests_to("/api/v1/event/ev-1/registrants").len(), 3);
+    assert_eq!(
+        bed.requests_to("/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrants")
+            .len(),
+        3
+    );
 }
 
 fn creating_calls_are_not_repeated_after_a_5xx(kind: Kind) {
@@ -258,12 +306,18 @@ fn creating_calls_are_not_repeated_after_a_5xx(kind: Kind) {
     bed.mount_tokens();
     bed.mount(
         Mock::given(method("POST"))
-            .and(path("/api/v1/event/ev-1/registrant"))
+            .and(path(
+                "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrant",
+            ))
             .respond_with(ResponseTemplate::new(503)),
     );
     let err = call!(bed, register(&event(), &ada())).unwrap_err();
     assert_eq!(err.status(), Some(http::StatusCode::SERVICE_UNAVAILABLE));
-    assert_eq!(bed.requests_to("/api/v1/event/ev-1/registrant").len(), 1);
+    assert_eq!(
+        bed.requests_to("/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrant")
+            .len(),
+        1
+    );
 }
 
 fn too_many_requests_waits_as_told(kind: Kind) {
@@ -271,14 +325,18 @@ fn too_many_requests_waits_as_told(kind: Kind) {
     bed.mount_tokens();
     bed.mount(
         Mock::given(method("POST"))
-            .and(path("/api/v1/event/ev-1/registrant"))
+            .and(path(
+                "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrant",
+            ))
             .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
             .up_to_n_times(1)
             .with_priority(1),
     );
     bed.mount(
         Mock::given(method("POST"))
-            .and(path("/api/v1/event/ev-1/registrant"))
+            .and(path(
+                "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrant",
+            ))
             .respond_with(ResponseTemplate::new(200).set_body_json(registrant_json(
                 "Ada Lovelace",
                 "ada@example.com",
@@ -294,9 +352,13 @@ fn too_many_requests_waits_as_told(kind: Kind) {
     );
     assert_eq!(
         registrant.join_url.as_ref().unwrap().as_str(),
-        "https://embed.sequel.io/event/ev-1?joinCode=A1"
+        "https://embed.sequel.io/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f?joinCode=A1"
     );
-    assert_eq!(bed.requests_to("/api/v1/event/ev-1/registrant").len(), 2);
+    assert_eq!(
+        bed.requests_to("/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrant")
+            .len(),
+        2
+    );
 
     // Asked to wait longer than the policy allows: fail at once, saying how long.
     let bed = Bed::with(kind, |b| Settings {
@@ -306,7 +368,7 @@ fn too_many_requests_waits_as_told(kind: Kind) {
     bed.mount_tokens();
     bed.mount(
         Mock::given(method("GET"))
-            .and(path("/api/v1/event/ev-1"))
+            .and(path("/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f"))
             .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "120")),
     );
     let started = Instant::now();
@@ -323,11 +385,15 @@ fn retries_can_be_switched_off(kind: Kind) {
     bed.mount_tokens();
     bed.mount(
         Mock::given(method("GET"))
-            .and(path("/api/v1/event/ev-1"))
+            .and(path("/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f"))
             .respond_with(ResponseTemplate::new(503)),
     );
     assert!(call!(bed, event(&event())).is_err());
-    assert_eq!(bed.requests_to("/api/v1/event/ev-1").len(), 1);
+    assert_eq!(
+        bed.requests_to("/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f")
+            .len(),
+        1
+    );
 }
 
 fn slow_answers_time_out(kind: Kind) {
@@ -338,7 +404,7 @@ fn slow_answers_time_out(kind: Kind) {
     bed.mount_tokens();
     bed.mount(
         Mock::given(method("GET"))
-            .and(path("/api/v1/event/ev-1"))
+            .and(path("/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f"))
             .respond_with(
                 ResponseTemplate::new(200)
                     .set_body_json(json!({}))
@@ -349,7 +415,7 @@ fn slow_answers_time_out(kind: Kind) {
     assert!(err.is_timeout(), "{err:?}");
     assert_eq!(err.to_string(), "the request to the Sequel API timed out");
     assert!(
-        !format!("{err:?}").contains("ev-1"),
+        !format!("{err:?}").contains("3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f"),
         "the URL is dropped from transport errors: {err:?}"
     );
 }
@@ -375,7 +441,9 @@ fn malformed_bodies_are_decode_errors(kind: Kind) {
     bed.mount_tokens();
     bed.mount(
         Mock::given(method("GET"))
-            .and(path("/api/v1/event/ev-1/registrants"))
+            .and(path(
+                "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrants",
+            ))
             .respond_with(ResponseTemplate::new(200).set_body_string("<html>maintenance</html>")),
     );
     bed.mount(
@@ -398,7 +466,9 @@ fn oversized_bodies_are_refused(kind: Kind) {
     let huge = format!("[{}]", vec!["\"x\""; 300_000].join(","));
     bed.mount(
         Mock::given(method("PUT"))
-            .and(path("/api/v1/event/ev-1/presenter"))
+            .and(path(
+                "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/presenter",
+            ))
             .respond_with(ResponseTemplate::new(200).set_body_string(huge)),
     );
     let err = call!(bed, add_presenter(&event(), "ada@example.com")).unwrap_err();
@@ -413,7 +483,9 @@ fn oversized_bodies_are_refused(kind: Kind) {
     let huge = format!("[{}]", vec!["\"x\""; 300_000].join(","));
     bed.mount(
         Mock::given(method("PUT"))
-            .and(path("/api/v1/event/ev-1/presenter"))
+            .and(path(
+                "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/presenter",
+            ))
             .respond_with(ResponseTemplate::new(200).set_body_string(huge)),
     );
     assert_eq!(
@@ -515,12 +587,16 @@ fn register_all_reports_a_failed_lookup(kind: Kind) {
     bed.mount_tokens();
     bed.mount(
         Mock::given(method("POST"))
-            .and(path("/api/v1/event/ev-1/registrant"))
+            .and(path(
+                "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrant",
+            ))
             .respond_with(ResponseTemplate::new(409).set_body_string("Registrant already exists")),
     );
     bed.mount(
         Mock::given(method("GET"))
-            .and(path("/api/v1/event/ev-1/registrants"))
+            .and(path(
+                "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrants",
+            ))
             .respond_with(ResponseTemplate::new(503)),
     );
     let report = call!(
@@ -541,14 +617,16 @@ fn duplicate_registration_and_register_or_get(kind: Kind) {
     let bed = Bed::new(kind);
     bed.mount_tokens();
     bed.mount(
-        Mock::given(method("POST")).and(path("/api/v1/event/ev-1/registrant")).respond_with(
+        Mock::given(method("POST")).and(path("/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrant")).respond_with(
             ResponseTemplate::new(400)
                 .set_body_json(json!({"hasError": true, "errorMessage": "ada@example.com is already registered for this event"})),
         ),
     );
     bed.mount(
         Mock::given(method("GET"))
-            .and(path("/api/v1/event/ev-1/registrants"))
+            .and(path(
+                "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrants",
+            ))
             .respond_with(ResponseTemplate::new(200).set_body_json(json!([
                 registrant_json("Bob", "bob@example.com", "B1"),
                 registrant_json("Ada Lovelace", "Ada@Example.com", "A1"),
@@ -568,7 +646,7 @@ fn duplicate_registration_and_register_or_get(kind: Kind) {
     let existing = call!(bed, register_or_get(&event(), &ada())).unwrap();
     assert_eq!(
         existing.join_url.as_ref().unwrap().as_str(),
-        "https://embed.sequel.io/event/ev-1?joinCode=A1"
+        "https://embed.sequel.io/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f?joinCode=A1"
     );
 
     // Refused, yet not in the list: the refusal is returned, not hidden.
@@ -582,7 +660,9 @@ fn register_or_get_registers_when_new(kind: Kind) {
     bed.mount_tokens();
     bed.mount(
         Mock::given(method("POST"))
-            .and(path("/api/v1/event/ev-1/registrant"))
+            .and(path(
+                "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrant",
+            ))
             .and(body_json(
                 json!({"name": "Ada Lovelace", "email": "ada@example.com"}),
             ))
@@ -594,7 +674,10 @@ fn register_or_get_registers_when_new(kind: Kind) {
     );
     let registrant = call!(bed, register_or_get(&event(), &ada())).unwrap();
     assert_eq!(registrant.email.as_deref(), Some("ada@example.com"));
-    assert!(bed.requests_to("/api/v1/event/ev-1/registrants").is_empty());
+    assert!(
+        bed.requests_to("/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrants")
+            .is_empty()
+    );
 }
 
 fn unregister_and_roles(kind: Kind) {
@@ -602,18 +685,22 @@ fn unregister_and_roles(kind: Kind) {
     bed.mount_tokens();
     bed.mount(
         Mock::given(method("DELETE"))
-            .and(path("/api/v1/event/ev-1/registrant"))
+            .and(path(
+                "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrant",
+            ))
             .and(body_json(json!({"email": "ada@example.com"})))
             .respond_with(ResponseTemplate::new(204)),
     );
     bed.mount(
         Mock::given(method("PUT"))
-            .and(path("/api/v1/event/ev-1/organizer"))
+            .and(path(
+                "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/organizer",
+            ))
             .and(body_json(json!({"organizer": "ada@example.com"})))
             .respond_with(ResponseTemplate::new(200).set_body_json(json!(["ada@example.com"]))),
     );
     bed.mount(
-        Mock::given(method("PUT")).and(path("/api/v1/event/ev-1/presenter")).respond_with(
+        Mock::given(method("PUT")).and(path("/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/presenter")).respond_with(
             ResponseTemplate::new(400).set_body_json(
                 json!({"hasError": true, "errorMessage": "Users cannot be hosts and presenters at the same time: ada@example.com"}),
             ),
@@ -661,9 +748,9 @@ fn unregister_and_roles(kind: Kind) {
     assert_eq!(
         paths,
         [
-            "/api/v1/event/ev-1/registrant",
-            "/api/v1/event/ev-1/organizer/a%2Fb@example.com",
-            "/api/v1/event/ev-1/presenter/user-42",
+            "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrant",
+            "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/organizer/a%2Fb@example.com",
+            "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/presenter/user-42",
         ]
     );
 }
@@ -675,22 +762,23 @@ fn events_and_not_found(kind: Kind) {
         Mock::given(method("GET"))
             .and(path("/api/v1/company/co-1/events"))
             .respond_with(ResponseTemplate::new(200).set_body_json(json!([
-                {"uid": "ev-1", "name": "Launch", "isEventLive": true, "company": {"id": "co-1", "name": "Acme"}},
+                {"uid": "3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f", "name": "Launch", "isEventLive": true, "company": {"id": "co-1", "name": "Acme"}},
                 {"uid": "ev-2"},
             ]))),
     );
     bed.mount(
         Mock::given(method("GET"))
-            .and(path("/api/v1/event/missing"))
+            .and(path("/api/v1/event/00000000-0000-4000-8000-000000000000"))
             .respond_with(ResponseTemplate::new(404).set_body_string("Event not found")),
     );
     let events = call!(bed, company_events(&sequel::CompanyId::new("co-1"))).unwrap();
     assert_eq!(events.len(), 2);
     assert_eq!(events[0].extra["company"]["name"], "Acme");
-    let err = call!(bed, event(&EventId::new("missing"))).unwrap_err();
+    let err = call!(bed, event(&EventId::new("00000000-0000-4000-8000-000000000000"))).unwrap_err();
     assert!(err.is_not_found());
     assert_eq!(
-        bed.requests_to("/api/v1/event/missing").len(),
+        bed.requests_to("/api/v1/event/00000000-0000-4000-8000-000000000000")
+            .len(),
         1,
         "a 404 is not retried"
     );
@@ -701,7 +789,9 @@ fn nothing_secret_in_debug_or_errors(kind: Kind) {
     bed.mount_tokens();
     bed.mount(
         Mock::given(method("POST"))
-            .and(path("/api/v1/event/ev-1/registrant"))
+            .and(path(
+                "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrant",
+            ))
             .respond_with(ResponseTemplate::new(200).set_body_json(registrant_json(
                 "Ada Lovelace",
                 "ada@example.com",
@@ -710,7 +800,9 @@ fn nothing_secret_in_debug_or_errors(kind: Kind) {
     );
     bed.mount(
         Mock::given(method("POST"))
-            .and(path("/api/v1/event/ev-1/embedCode"))
+            .and(path(
+                "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/embedCode",
+            ))
             .respond_with(ResponseTemplate::new(200).set_body_json(EMBED)),
     );
     let registrant = call!(bed, register(&event(), &ada())).unwrap();
@@ -768,7 +860,9 @@ fn both_clients_work_side_by_side() {
     let tokens = bed.mount_tokens();
     bed.mount(
         Mock::given(method("GET"))
-            .and(path("/api/v1/event/ev-1/registrants"))
+            .and(path(
+                "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrants",
+            ))
             .respond_with(ResponseTemplate::new(200).set_body_json(json!([]))),
     );
     let blocking = sequel::blocking::Client::builder(Credentials::new("client-1", "s3cret-value"))

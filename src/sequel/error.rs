@@ -279,6 +279,7 @@ const DOCUMENTED_MESSAGES: &[&str] = &[
     "Access token is missing or invalid",
     "Token not found",
     "Event not found",
+    "event not found",
     "Company not found",
     "Invalid ID supplied",
     "Invalid input",
@@ -300,9 +301,13 @@ impl ApiError {
             .split_once(':')
             .map_or(message, |(head, _)| head)
             .trim_end();
-        DOCUMENTED_MESSAGES
-            .iter()
-            .find(|known| known.eq_ignore_ascii_case(head))
+        let exactly = DOCUMENTED_MESSAGES.iter().find(|known| **known == head);
+        exactly
+            .or_else(|| {
+                DOCUMENTED_MESSAGES
+                    .iter()
+                    .find(|known| known.eq_ignore_ascii_case(head))
+            })
             .copied()
     }
 

@@ -3,6 +3,7 @@
 
 #[cfg(all(feature = "async", feature = "blocking"))]
 pub mod clients;
+pub mod contract;
 
 use event_sso::frameable::{Claims, ClaimsBuilder, Role, SigningKey, VerifyingKey};
 use time::OffsetDateTime;

@@ -91,10 +91,14 @@ pub struct LoggedRequest {
     pub method: Method,
     /// The path as sent, still percent-encoded (`/api/v1/event/a%2Fb`).
     pub path: String,
+    /// The query as sent, when there was one.
+    pub query: Option<String>,
     /// The body as sent.
     pub body: Vec<u8>,
     /// The status answered, or `None` when the connection was dropped on purpose.
     pub status: Option<StatusCode>,
+    /// The body answered (empty when dropped, or when the answer had none).
+    pub answer: Vec<u8>,
 }
 
 impl LoggedRequest {
@@ -111,6 +115,7 @@ impl std::fmt::Debug for LoggedRequest {
             .field("path", &self.path)
             .field("body_len", &self.body.len())
             .field("status", &self.status)
+            .field("answer_len", &self.answer.len())
             .finish()
     }
 }
@@ -450,18 +455,20 @@ async fn answer(
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let log = |status| {
+    let log = |status, answer: &[u8]| {
         lock(&shared.log).push(LoggedRequest {
             method: method.clone(),
             path: path.clone(),
+            query: query.clone(),
             body: body.to_vec(),
             status,
+            answer: answer.to_vec(),
         })
     };
 
     let (reply, retry_after) = match fault.unwrap_or(Fault::None) {
         Fault::Drop => {
-            log(None);
+            log(None, &[]);
             return Err(DroppedOnPurpose);
         }
         Fault::Status(status) => (Reply::error(status, "Injected failure"), None),
@@ -483,13 +490,13 @@ async fn answer(
     };
     match fault {
         Some(Fault::DropAfterHandling) => {
-            log(None);
+            log(None, &[]);
             return Err(DroppedOnPurpose);
         }
         Some(Fault::DelayAfterHandling(delay)) => tokio::time::sleep(delay).await,
         _ => {}
     }
-    log(Some(reply.status));
+    log(Some(reply.status), &reply.body);
 
     let mut response = http::Response::new(Full::new(Bytes::from(reply.body)));
     *response.status_mut() = reply.status;

@@ -273,7 +273,17 @@ impl State {
             (_, ["event", id, rest @ ..]) => {
                 let id = (*id).to_owned();
                 if !self.events.contains_key(&id) {
-                    return Reply::error(StatusCode::NOT_FOUND, message::EVENT_NOT_FOUND);
+                    // Sequel's reference capitalizes it for these two operations only.
+                    let capitalized = matches!(
+                        (method, rest),
+                        (&Method::POST, []) | (&Method::PUT, ["organizer"])
+                    );
+                    let text = if capitalized {
+                        "Event not found"
+                    } else {
+                        message::EVENT_NOT_FOUND
+                    };
+                    return Reply::error(StatusCode::NOT_FOUND, text);
                 }
                 self.event_route(method, &id, rest, query, &body)
             }
