@@ -212,7 +212,8 @@ fn one_token_for_many_concurrent_calls(kind: Kind) {
 fn invalid_auth_token_on_registering_renews_the_token_once(kind: Kind) {
     let registrant = "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrant";
     let refused = || {
-        ResponseTemplate::new(404).set_body_json(json!({"hasError": true, "errorMessage": "Invalid auth token"}))
+        ResponseTemplate::new(404)
+            .set_body_json(json!({"hasError": true, "errorMessage": "Invalid auth token"}))
     };
     let bed = Bed::new(kind);
     let tokens = bed.mount_tokens();
@@ -226,17 +227,29 @@ fn invalid_auth_token_on_registering_renews_the_token_once(kind: Kind) {
         Mock::given(method("POST"))
             .and(path(registrant))
             .and(header("authorization", "Bearer token-2"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(registrant_json("Ada Lovelace", "ada@example.com", "A1"))),
+            .respond_with(ResponseTemplate::new(200).set_body_json(registrant_json(
+                "Ada Lovelace",
+                "ada@example.com",
+                "A1",
+            ))),
     );
     let registered = call!(bed, register(&event(), &ada())).unwrap();
     assert_eq!(registered.email.as_deref(), Some("ada@example.com"));
     assert_eq!(tokens.load(Ordering::SeqCst), 2, "renewed once");
-    assert_eq!(bed.requests_to(registrant).len(), 2, "retried once: the first was refused before registering");
+    assert_eq!(
+        bed.requests_to(registrant).len(),
+        2,
+        "retried once: the first was refused before registering"
+    );
 
     // Refused again with the new token: an auth error, not a missing event.
     let bed = Bed::new(kind);
     let tokens = bed.mount_tokens();
-    bed.mount(Mock::given(method("POST")).and(path(registrant)).respond_with(refused()));
+    bed.mount(
+        Mock::given(method("POST"))
+            .and(path(registrant))
+            .respond_with(refused()),
+    );
     let err = call!(bed, register(&event(), &ada())).unwrap_err();
     assert!(err.is_auth() && !err.is_not_found(), "{err:?}");
     assert_eq!(tokens.load(Ordering::SeqCst), 2);

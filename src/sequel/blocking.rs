@@ -17,6 +17,7 @@ use super::client;
 use super::error::Error;
 use super::event::{Event, EventClone, EventUpdate, NewEvent, Replay};
 use super::models::{CompanyId, EmbedUrl, EventId, Registrant, Registration, Viewer};
+use super::webhook::{NewSubscription, Subscribed, SubscriptionId, SubscriptionUpdate, WebhookSubscription};
 
 /// The blocking Sequel client: same builder, same methods and same behaviour as the async
 /// [`Client`](super::Client), without `.await`.
@@ -169,6 +170,35 @@ impl Client {
         valid_for: Option<std::time::Duration>,
     ) -> Result<Vec<Replay>, Error> {
         self.run(self.engine.available_replays(event, valid_for))?
+    }
+
+    /// See [`sequel::Client::subscribe_webhook`](super::Client::subscribe_webhook).
+    pub fn subscribe_webhook(&self, subscription: &NewSubscription) -> Result<Subscribed, Error> {
+        self.run(self.engine.subscribe_webhook(subscription))?
+    }
+
+    /// See [`sequel::Client::webhook_subscription`](super::Client::webhook_subscription).
+    pub fn webhook_subscription(&self, id: &SubscriptionId) -> Result<WebhookSubscription, Error> {
+        self.run(self.engine.webhook_subscription(id))?
+    }
+
+    /// See [`sequel::Client::update_webhook`](super::Client::update_webhook).
+    pub fn update_webhook(
+        &self,
+        id: &SubscriptionId,
+        update: &SubscriptionUpdate,
+    ) -> Result<WebhookSubscription, Error> {
+        self.run(self.engine.update_webhook(id, update))?
+    }
+
+    /// See [`sequel::Client::renew_webhook`](super::Client::renew_webhook).
+    pub fn renew_webhook(&self, id: &SubscriptionId, days: Option<u16>) -> Result<Subscribed, Error> {
+        self.run(self.engine.renew_webhook(id, days))?
+    }
+
+    /// See [`sequel::Client::unsubscribe_webhook`](super::Client::unsubscribe_webhook).
+    pub fn unsubscribe_webhook(&self, id: &SubscriptionId) -> Result<(), Error> {
+        self.run(self.engine.unsubscribe_webhook(id))?
     }
 
     /// See [`sequel::Client::add_presenter`](super::Client::add_presenter).

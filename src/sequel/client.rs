@@ -17,6 +17,7 @@ use super::event::{Event, EventClone, EventUpdate, NewEvent, Replay};
 use super::models::{self, CompanyId, EmbedUrl, EventId, Registrant, Registration, Viewer};
 use super::request::Call;
 use super::retry::jitter;
+use super::webhook::{NewSubscription, Subscribed, SubscriptionId, SubscriptionUpdate, WebhookSubscription};
 
 use tokio::sync::Semaphore;
 
@@ -197,6 +198,41 @@ impl Client {
     ) -> Result<Vec<Replay>, Error> {
         self.execute(self.inner.config.api.available_replays(event, valid_for)?)
             .await
+    }
+
+    /// Subscribes `endpoint` to a kind of webhook; gives the id, the secret deliveries carry
+    /// (shown this once: store it) and the expiry. Sent once, like
+    /// [`create_event`](Self::create_event). See [`webhook`](super::webhook) for receiving.
+    pub async fn subscribe_webhook(&self, subscription: &NewSubscription) -> Result<Subscribed, Error> {
+        self.execute(self.inner.config.api.subscribe_webhook(subscription)?)
+            .await
+    }
+
+    /// A subscription, without its secret.
+    pub async fn webhook_subscription(&self, id: &SubscriptionId) -> Result<WebhookSubscription, Error> {
+        self.execute(self.inner.config.api.webhook_subscription(id)?)
+            .await
+    }
+
+    /// Changes a subscription's endpoint, or extends it; the secret is kept.
+    pub async fn update_webhook(
+        &self,
+        id: &SubscriptionId,
+        update: &SubscriptionUpdate,
+    ) -> Result<WebhookSubscription, Error> {
+        self.execute(self.inner.config.api.update_webhook(id, update)?)
+            .await
+    }
+
+    /// Renews a subscription for `days` (90 when `None`) with a fresh secret; the old one
+    /// stops working, so accept both for a while ([`Verifier::with_previous`](super::webhook::Verifier::with_previous)).
+    pub async fn renew_webhook(&self, id: &SubscriptionId, days: Option<u16>) -> Result<Subscribed, Error> {
+        self.execute(self.inner.config.api.renew_webhook(id, days)?).await
+    }
+
+    /// Ends a subscription.
+    pub async fn unsubscribe_webhook(&self, id: &SubscriptionId) -> Result<(), Error> {
+        self.execute(self.inner.config.api.unsubscribe_webhook(id)?).await
     }
 
     /// Lets `user` (your user id or their e-mail) join as a presenter; returns the updated

@@ -53,6 +53,8 @@ pub mod blocking;
 #[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
 pub mod fake;
 
+pub mod webhook;
+
 /// Locks a mutex whose data stays whole even if a thread panicked holding it: everything done
 /// under the fake's locks is one step.
 #[cfg(feature = "fake")]

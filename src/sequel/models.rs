@@ -44,6 +44,8 @@ macro_rules! id_type {
     };
 }
 
+pub(crate) use id_type;
+
 id_type!(
     /// A Sequel event's id (`uid`), as shown in the Sequel dashboard.
     EventId

@@ -75,6 +75,7 @@ use super::{CompanyId, Credentials, EventId, lock};
 #[derive(Debug)]
 pub struct FakeSequel {
     shared: Arc<Shared>,
+    runtime: tokio::runtime::Handle,
     base_url: String,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
@@ -182,7 +183,45 @@ struct Shared {
     faults: Mutex<Faults>,
     log: Mutex<Vec<LoggedRequest>>,
     in_flight: InFlight,
+    deliveries: Mutex<Vec<Delivered>>,
+    deliver_twice: std::sync::atomic::AtomicBool,
+    webhook_client: reqwest::Client,
 }
+
+/// A webhook delivery the fake made, with every answer it got.
+///
+/// `Debug` shows the type, the endpoint and the answers, not the body or the key.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Delivered {
+    /// `eventType`.
+    pub event_type: String,
+    /// `webHookInvocationId` (a repeat sent on purpose keeps it).
+    pub invocation_id: String,
+    /// Where it was POSTed.
+    pub endpoint: String,
+    /// The body sent.
+    pub body: Vec<u8>,
+    /// Each attempt's status, or `None` when no answer came; retried after `429` and `5xx`,
+    /// as Sequel does.
+    pub answers: Vec<Option<StatusCode>>,
+    /// Whether the fake is done with it (answered, or out of attempts).
+    pub done: bool,
+}
+
+impl std::fmt::Debug for Delivered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Delivered")
+            .field("event_type", &self.event_type)
+            .field("endpoint", &self.endpoint)
+            .field("answers", &self.answers)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How many times the fake tries one delivery.
+const DELIVERY_ATTEMPTS: usize = 4;
 
 /// How many requests are being answered right now, and the most there have been at once.
 #[derive(Default)]
@@ -249,7 +288,14 @@ impl FakeSequel {
             faults: Mutex::new(Faults::default()),
             log: Mutex::new(Vec::new()),
             in_flight: InFlight::default(),
+            deliveries: Mutex::new(Vec::new()),
+            deliver_twice: std::sync::atomic::AtomicBool::new(false),
+            webhook_client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .map_err(std::io::Error::other)?,
         });
+        let handle = runtime.handle().clone();
         let (shutdown, stop) = oneshot::channel();
         let served = shared.clone();
         let thread = std::thread::Builder::new()
@@ -257,6 +303,7 @@ impl FakeSequel {
             .spawn(move || runtime.block_on(serve(listener, served, stop)))?;
         Ok(FakeSequel {
             shared,
+            runtime: handle,
             base_url,
             shutdown: Some(shutdown),
             thread: Some(thread),
@@ -332,6 +379,53 @@ impl FakeSequel {
     /// them.
     pub fn drop_next(&self, count: usize) {
         self.inject(std::iter::repeat_n(Fault::Drop, count));
+    }
+
+    /// The event's stream starts: a `virtual-stage-event-started` delivery to its
+    /// subscribers. `false` for an unknown event.
+    pub fn start_event(&self, event: &EventId) -> bool {
+        let started = lock(&self.shared.state).start_event(event.as_str());
+        self.send_outbox();
+        started
+    }
+
+    /// The event's stream ends: `virtual-stage-event-ended` deliveries with its registrants,
+    /// `batch` to a delivery (all in one for 0), sharing one `correlationId`. `false` for an
+    /// unknown event.
+    pub fn end_event(&self, event: &EventId, batch: usize) -> bool {
+        let ended = lock(&self.shared.state).end_event(event.as_str(), batch);
+        self.send_outbox();
+        ended
+    }
+
+    /// Sends every webhook delivery twice from now on (the same invocation id), as a network
+    /// or Sequel's retries may.
+    pub fn deliver_twice(&self, twice: bool) {
+        self.shared
+            .deliver_twice
+            .store(twice, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Every webhook delivery so far, oldest first.
+    pub fn deliveries(&self) -> Vec<Delivered> {
+        lock(&self.shared.deliveries).clone()
+    }
+
+    /// Waits until at least `count` deliveries are done, or `timeout` passes; gives them all.
+    pub fn wait_for_deliveries(&self, count: usize, timeout: Duration) -> Vec<Delivered> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let deliveries = self.deliveries();
+            let done = deliveries.iter().filter(|d| d.done).count();
+            if done >= count || Instant::now() >= deadline {
+                return deliveries;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn send_outbox(&self) {
+        send_outbox(&self.shared, &self.runtime);
     }
 
     /// The registrants the fake holds for `event`, in the order they registered (none for an
@@ -431,6 +525,60 @@ impl std::fmt::Display for DroppedOnPurpose {
 
 impl std::error::Error for DroppedOnPurpose {}
 
+/// Sends the deliveries the last requests made, each on its own task.
+fn send_outbox(shared: &Arc<Shared>, runtime: &tokio::runtime::Handle) {
+    let outbox = std::mem::take(&mut lock(&shared.state).outbox);
+    let copies = match shared.deliver_twice.load(std::sync::atomic::Ordering::SeqCst) {
+        true => 2,
+        false => 1,
+    };
+    for outgoing in outbox {
+        for _ in 0..copies {
+            runtime.spawn(deliver(shared.clone(), outgoing.clone()));
+        }
+    }
+}
+
+/// POSTs one delivery, retrying after `429` and `5xx` (and no answer) as Sequel does; not
+/// after another status.
+async fn deliver(shared: Arc<Shared>, outgoing: state::Outgoing) {
+    let slot = {
+        let mut deliveries = lock(&shared.deliveries);
+        deliveries.push(Delivered {
+            event_type: outgoing.event_type.clone(),
+            invocation_id: outgoing.invocation_id.clone(),
+            endpoint: outgoing.endpoint.clone(),
+            body: outgoing.body.clone(),
+            answers: Vec::new(),
+            done: false,
+        });
+        deliveries.len() - 1
+    };
+    for attempt in 0..DELIVERY_ATTEMPTS {
+        let sent = shared
+            .webhook_client
+            .post(&outgoing.endpoint)
+            .header(super::webhook::AUTH_HEADER, &outgoing.secret)
+            .header(http::header::USER_AGENT, "introvoke-web-hook")
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(outgoing.body.clone())
+            .send()
+            .await;
+        let status = sent.ok().map(|response| response.status());
+        let again = status.is_none_or(|s| s == StatusCode::TOO_MANY_REQUESTS || s.is_server_error());
+        let last = attempt + 1 == DELIVERY_ATTEMPTS;
+        {
+            let mut deliveries = lock(&shared.deliveries);
+            deliveries[slot].answers.push(status);
+            deliveries[slot].done = !again || last;
+        }
+        if !again {
+            return;
+        }
+        tokio::time::sleep(state::RETRY_AFTER * 2u32.pow(attempt as u32)).await;
+    }
+}
+
 async fn answer(
     shared: Arc<Shared>,
     request: http::Request<Incoming>,
@@ -485,6 +633,7 @@ async fn answer(
                 &body,
                 Instant::now(),
             );
+            send_outbox(&shared, &tokio::runtime::Handle::current());
             (reply, None)
         }
     };

@@ -12,6 +12,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use url::Url;
 
+mod hooks;
+
+pub(super) use hooks::{Outgoing, RETRY_AFTER};
+
 /// An answer, before it becomes an HTTP response.
 pub(super) struct Reply {
     pub(super) status: StatusCode,
@@ -83,6 +87,9 @@ pub(super) struct State {
     companies: HashSet<String>,
     tokens: HashMap<String, Instant>,
     events: HashMap<String, Event>,
+    subscriptions: HashMap<String, hooks::Subscription>,
+    /// Deliveries made by the requests handled, for the server to send.
+    pub(super) outbox: Vec<Outgoing>,
     key: hmac::Key,
     issued: u64,
 }
@@ -101,6 +108,8 @@ impl State {
             companies: HashSet::from([format!("fake-company-{suffix}")]),
             tokens: HashMap::new(),
             events: HashMap::new(),
+            subscriptions: HashMap::new(),
+            outbox: Vec::new(),
             key: hmac::Key::new(hmac::HMAC_SHA256, &secret),
             issued: 0,
         }
@@ -205,15 +214,17 @@ impl State {
             })
             .collect();
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let bearer = authorization.and_then(|value| value.strip_prefix("Bearer "));
+        let authorized = bearer
+            .and_then(|token| self.tokens.get(token))
+            .is_some_and(|expires_at| now < *expires_at);
         match (method, segments.as_slice()) {
             (&Method::POST, ["api", "oauth", "token"]) => self.token(body, now),
-            (_, ["api", "v1", rest @ ..]) => {
-                let bearer = authorization.and_then(|value| value.strip_prefix("Bearer "));
-                match bearer.and_then(|token| self.tokens.get(token)) {
-                    Some(expires_at) if now < *expires_at => self.v1(method, rest, query, body),
-                    _ => Reply::text(StatusCode::UNAUTHORIZED, "Unauthorized"),
-                }
+            (_, ["api", "v1", ..] | ["api", "integrations", "webhooks", ..]) if !authorized => {
+                Reply::text(StatusCode::UNAUTHORIZED, "Unauthorized")
             }
+            (_, ["api", "v1", rest @ ..]) => self.v1(method, rest, query, body),
+            (_, ["api", "integrations", "webhooks", rest @ ..]) => self.webhooks(method, rest, body),
             _ => Reply::text(StatusCode::NOT_FOUND, "Not found"),
         }
     }
@@ -309,6 +320,8 @@ impl State {
             (&Method::GET, []) => Reply::json(StatusCode::OK, &event_json(id, &self.events[id])),
             (&Method::POST, []) => self.update_event(id, body),
             (&Method::DELETE, []) => {
+                let correlation = self.uuid();
+                self.notify("virtual-stage-deleted", id, &correlation, json!({}));
                 self.events.remove(id);
                 Reply::empty(StatusCode::OK)
             }
@@ -377,6 +390,20 @@ impl State {
                 let event = self.events.get_mut(id).expect("checked by the caller");
                 event.emails.insert(email.to_lowercase());
                 event.registrants.push(registrant.clone());
+                // The metadata's entries stand in for answers to registration questions.
+                let answers: Vec<Value> = body["metadata"]
+                    .as_object()
+                    .map(|fields| {
+                        fields
+                            .iter()
+                            .map(|(q, a)| json!({"question": q, "response": a}))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let attendee =
+                    json!({"attendee": {"name": name, "email": email, "registrationInfo": answers}});
+                let correlation = self.uuid();
+                self.notify("new-attendee-pre-registration", id, &correlation, attendee);
                 Reply::json(StatusCode::OK, &registrant)
             }
             (&Method::GET, ["registrants"]) => {
@@ -440,6 +467,8 @@ impl State {
             Err(reply) => return reply,
         };
         let id = self.insert_event(&company, fields, presenters, organizers);
+        let correlation = self.uuid();
+        self.notify("virtual-stage-created", &id, &correlation, json!({}));
         Reply::json(StatusCode::OK, &event_json(&id, &self.events[&id]))
     }
 
@@ -457,6 +486,8 @@ impl State {
         let event = self.events.get_mut(id).expect("checked by the caller");
         event.fields.extend(fields);
         (event.presenters, event.organizers) = (presenters, organizers);
+        let correlation = self.uuid();
+        self.notify("virtual-stage-updated", id, &correlation, json!({}));
         Reply::json(StatusCode::OK, &event_json(id, &self.events[id]))
     }
 
