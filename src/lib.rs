@@ -5,8 +5,9 @@
 //!   URLs for an iframe, registrants and their join URLs, the presenters and organizers that
 //!   raise a user's role, and the event's details. [`sequel::Client`] is async (feature
 //!   `async`, a default); [`sequel::blocking::Client`] (feature `blocking`) has the same
-//!   methods without `.await`. [`sequel::fake::FakeSequel`] (feature `fake`) is a fake of
-//!   Sequel's API for your tests.
+//!   methods without `.await`. [`sequel::webhook`] receives Sequel's webhooks safely (no I/O,
+//!   no feature). [`sequel::fake::FakeSequel`] (feature `fake`) is a fake of Sequel's API for
+//!   your tests, which also delivers webhooks.
 //! - [`frameable`]: the claims, RS256 signature, verification and join link of a Frameable
 //!   login token. No I/O, no feature needed.
 //!
