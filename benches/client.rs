@@ -130,23 +130,7 @@ async fn raw_bulk(
 ) -> std::collections::HashSet<String> {
     use futures_util::StreamExt;
     let raw = reqwest::Client::builder().timeout(timeout).build().unwrap();
-    let token_request = Api::new(fake.base_url())
-        .unwrap()
-        .token(&fake.credentials())
-        .unwrap()
-        .to_request(None)
-        .unwrap();
-    let grant = raw
-        .execute(token_request.try_into().unwrap())
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let token = serde_json::from_slice::<serde_json::Value>(&grant).unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = fake.access_token().secret().to_owned();
     let url = format!("{}/api/v1/event/{event}/registrant", fake.base_url());
     futures_util::stream::iter(people)
         .map(|registration| {

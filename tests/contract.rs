@@ -403,22 +403,8 @@ fn the_fake_refuses_what_the_contract_refuses_with_sequels_messages() {
     let fake = FakeSequel::start().unwrap();
     let event = fake.add_event("Launch");
     let http = reqwest::blocking::Client::new();
-    // The token, asked for with the crate's own token request.
-    let token_request = Api::new(fake.base_url())
-        .unwrap()
-        .token(&fake.credentials())
-        .unwrap()
-        .to_request(None)
-        .unwrap();
-    let grant: Value = serde_json::from_slice(
-        &http
-            .execute(token_request.try_into().unwrap())
-            .unwrap()
-            .bytes()
-            .unwrap(),
-    )
-    .unwrap();
-    let token = grant["access_token"].as_str().unwrap().to_owned();
+    let access_token = fake.access_token();
+    let token = access_token.secret();
     let base = format!("{}/api/v1", fake.base_url());
     let cases = [
         (

@@ -321,6 +321,12 @@ impl FakeSequel {
         Credentials::new(state.client_id.clone(), state.client_secret.clone())
     }
 
+    /// An access token, as the token endpoint would issue for [`credentials`](Self::credentials):
+    /// for requests you make without the crate's clients.
+    pub fn access_token(&self) -> super::AccessToken {
+        super::AccessToken::new(lock(&self.shared.state).issue_token(Instant::now()))
+    }
+
     /// The company that [`add_event`](Self::add_event) creates events in.
     pub fn company_id(&self) -> CompanyId {
         CompanyId::new(lock(&self.shared.state).company_id.clone())

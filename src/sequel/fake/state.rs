@@ -249,16 +249,22 @@ impl State {
                 &json!({"error": "access_denied", "error_description": "Unauthorized"}),
             );
         }
+        let token = self.issue_token(now);
+        Reply::json(
+            StatusCode::OK,
+            &json!({"access_token": token, "token_type": "Bearer", "expires_in": self.token_lifetime.as_secs()}),
+        )
+    }
+
+    /// An access token for the fake's credentials, as the token endpoint issues it.
+    pub(super) fn issue_token(&mut self, now: Instant) -> String {
         self.tokens.retain(|_, expires_at| now < *expires_at);
         let token = self.sign(
             json!({"sub": self.client_id, "scope": "api"}),
             self.token_lifetime,
         );
         self.tokens.insert(token.clone(), now + self.token_lifetime);
-        Reply::json(
-            StatusCode::OK,
-            &json!({"access_token": token, "token_type": "Bearer", "expires_in": self.token_lifetime.as_secs()}),
-        )
+        token
     }
 
     fn v1(&mut self, method: &Method, route: &[&str], query: Option<&str>, body: &[u8]) -> Reply {
