@@ -467,7 +467,7 @@ fn the_fake_refuses_what_the_contract_refuses_with_sequels_messages() {
         );
         let answer = http
             .request(method.parse().unwrap(), format!("{base}{path}"))
-            .bearer_auth(&token)
+            .bearer_auth(token)
             .header("content-type", "application/json")
             .body(bytes)
             .send()
@@ -483,7 +483,7 @@ fn the_fake_refuses_what_the_contract_refuses_with_sequels_messages() {
     // The schema does not mark `presenter` required; Sequel documents refusing its absence.
     let answer = http
         .put(format!("{base}/event/{event}/presenter"))
-        .bearer_auth(&token)
+        .bearer_auth(token)
         .header("content-type", "application/json")
         .body("{}")
         .send()
