@@ -132,6 +132,17 @@ fn register_all_loses_nothing_under_faults(kind: Kind) {
 
     // The faults did strike: answers were lost after storing, and recovered.
     let dropped = fake.requests().iter().filter(|r| r.status.is_none()).count();
+    println!(
+        "{kind:?}: {} inputs: {} registered, {} recovered, {} already registered, {} failed; \
+         the fake holds {}, {} requests ({dropped} dropped), at most {most_in_flight} in flight",
+        inputs.len(),
+        report.registered(),
+        report.recovered(),
+        report.already_registered(),
+        report.failed(),
+        held.len(),
+        fake.requests().len(),
+    );
     assert!(dropped > 10, "{dropped} dropped");
     assert!(report.recovered() > 5, "{} recovered", report.recovered());
     // "Already registered" only for those who were; one whose earlier attempt may have
