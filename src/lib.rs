@@ -56,6 +56,22 @@
 //! # Ok::<(), event_sso::frameable::Error>(())
 //! ```
 //!
+//! # Sequel: receiving its webhooks
+//!
+//! ```
+//! use event_sso::sequel::webhook::{Receiver, Verifier, WebhookEvent};
+//!
+//! // Once, with the secret `subscribe_webhook` gave; then in the handler, per request:
+//! fn handle(receiver: &Receiver, headers: &http::HeaderMap, body: &[u8]) -> http::StatusCode {
+//!     let received = receiver.receive(headers, body); // the key, in constant time; repeats once
+//!     if let Some(WebhookEvent::AttendeePreRegistered(r)) = received.delivery().map(|d| d.event()) {
+//!         let _ = &r.attendee.email; // record it
+//!     }
+//!     received.status() // 200, 401 or 400; never 404
+//! }
+//! # assert_eq!(handle(&Receiver::new(Verifier::new("s")), &http::HeaderMap::new(), b""), 401);
+//! ```
+//!
 //! # Secrets, errors and features
 //!
 //! Whatever lets someone in (keys, the client secret, access tokens, signed tokens, embed and
