@@ -435,10 +435,10 @@ impl<'de> de::Deserializer<'de> for Reader<'_> {
         let path = self.path;
         match self.value {
             Value::String(variant) => visitor.visit_enum(variant.into_deserializer()),
-            Value::Object(entries) if entries.len() == 1 => {
-                let (variant, value) = entries.into_iter().next().expect("one entry");
-                visitor.visit_enum(Variant { variant, value, path })
-            }
+            Value::Object(entries) if entries.len() == 1 => match entries.into_iter().next() {
+                Some((variant, value)) => visitor.visit_enum(Variant { variant, value, path }),
+                None => Err(de::Error::invalid_type(de::Unexpected::Map, &visitor)),
+            },
             other => Err(de::Error::invalid_type(unexpected(&other), &visitor)),
         }
         .map_err(|e| e.at(path))

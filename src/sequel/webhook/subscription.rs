@@ -14,7 +14,7 @@ use url::Url;
 
 use super::event::WebhookType;
 use crate::sequel::error::Error;
-use crate::sequel::request::{Api, Call, decode_json};
+use crate::sequel::request::{Api, Call, CallKind, Decoder, Route, decode_json};
 use crate::sequel::{CompanyId, EventId};
 
 /// The shortest subscription or extension Sequel accepts, in days.
@@ -251,14 +251,10 @@ fn subscription_id(id: &SubscriptionId) -> Result<&str, Error> {
 }
 
 impl Api {
-    fn webhooks<T>(
-        &self,
-        route: &crate::sequel::request::Route,
-        tail: &[&str],
-        decode: crate::sequel::request::Decoder<T>,
-    ) -> Call<T> {
+    /// A call to `/api/integrations/webhooks/{tail}`, with the access token like a v1 call.
+    fn webhooks<T>(&self, route: &Route, tail: &[&str], decode: Decoder<T>) -> Call<T> {
         let url = self.url(routes::BASE.iter().chain(tail));
-        Call::new(route, url, crate::sequel::request::CallKind::V1, decode)
+        Call::new(route, url, CallKind::V1, decode)
     }
 
     /// `POST /api/integrations/webhooks`: subscribes; gives the id, the secret and the expiry.
