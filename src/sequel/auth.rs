@@ -172,7 +172,7 @@ fn lifetime(wire: &WireTokenGrant, now: SystemTime) -> Option<Duration> {
 #[cfg(any(feature = "async", feature = "blocking"))]
 pub(crate) fn token_refused(error: &Error) -> bool {
     match error {
-        Error::Api(api) => api.status == http::StatusCode::UNAUTHORIZED || api.is_invalid_token(),
+        Error::Api(api) => api.refuses_token(),
         _ => false,
     }
 }

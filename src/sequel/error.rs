@@ -161,7 +161,7 @@ impl Error {
     pub fn is_auth(&self) -> bool {
         match self {
             Error::Auth(_) => true,
-            Error::Api(api) => api.status == StatusCode::UNAUTHORIZED || api.is_invalid_token(),
+            Error::Api(api) => api.refuses_token(),
             _ => false,
         }
     }
@@ -309,6 +309,12 @@ impl ApiError {
                     .find(|known| known.eq_ignore_ascii_case(head))
             })
             .copied()
+    }
+
+    /// Whether the answer refuses the access token the call carried: a `401`, or the `404`
+    /// "Invalid auth token" below.
+    pub(crate) fn refuses_token(&self) -> bool {
+        self.status == StatusCode::UNAUTHORIZED || self.is_invalid_token()
     }
 
     /// Sequel documents `404` "Invalid auth token" for `POST /event/{eventId}/registrant`:

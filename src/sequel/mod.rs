@@ -56,8 +56,8 @@ pub mod fake;
 pub mod webhook;
 
 /// Locks a mutex whose data stays whole even if a thread panicked holding it: everything done
-/// under the fake's locks is one step.
-#[cfg(feature = "fake")]
+/// under these locks (the fake's, the webhook de-duplicator's and batch collector's) is one
+/// step.
 fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

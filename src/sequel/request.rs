@@ -531,7 +531,7 @@ fn non_blank<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> 
 
 /// A value that becomes one path segment: not blank, and not `.` or `..`, which URL
 /// resolution would treat as a step up or sideways instead of a name.
-fn segment<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
+pub(crate) fn segment<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
     if value == "." || value == ".." {
         return Err(Error::invalid(field, "cannot be `.` or `..`"));
     }

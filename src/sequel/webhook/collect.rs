@@ -3,22 +3,18 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::Mutex;
 
 use http::{HeaderMap, StatusCode};
 
 use super::event::{AttendedUser, EventDetails, WebhookEvent};
 use super::{Delivery, Error, Verifier};
+use crate::sequel::lock;
 
 /// How many occurrences a [`Deduplicator`] remembers unless told otherwise.
 const DEFAULT_REMEMBERED: usize = 10_000;
 /// How many ended events an [`EndedEvents`] gathers at once unless told otherwise.
 const DEFAULT_GATHERING: usize = 1_000;
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Every change under these locks is one step, so the data stays whole after a panic.
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 /// Remembers the deliveries handled, so a repeat is handled once: by invocation id and by
 /// [`occurrence key`](Delivery::occurrence_key), since Sequel does not say whether a retry

@@ -14,7 +14,7 @@ use url::Url;
 
 use super::event::WebhookType;
 use crate::sequel::error::Error;
-use crate::sequel::request::{Api, Call, CallKind, Decoder, Route, decode_json};
+use crate::sequel::request::{Api, Call, CallKind, Decoder, Route, decode_json, segment};
 use crate::sequel::{CompanyId, EventId};
 
 /// The shortest subscription or extension Sequel accepts, in days.
@@ -240,14 +240,7 @@ fn endpoint(url: &Url) -> Result<&str, Error> {
 }
 
 fn subscription_id(id: &SubscriptionId) -> Result<&str, Error> {
-    match id.as_str() {
-        "" | "." | ".." => Err(Error::invalid(
-            "subscription id",
-            "must be an id, not blank, `.` or `..`",
-        )),
-        id if id.trim().is_empty() => Err(Error::invalid("subscription id", "must not be blank")),
-        id => Ok(id),
-    }
+    segment("subscription id", id.as_str())
 }
 
 impl Api {
