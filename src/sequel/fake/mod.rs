@@ -185,7 +185,10 @@ struct Shared {
     in_flight: InFlight,
     deliveries: Mutex<Vec<Delivered>>,
     deliver_twice: std::sync::atomic::AtomicBool,
-    webhook_client: reqwest::Client,
+    /// The client deliveries go through, built at the first delivery: building it loads the
+    /// TLS roots (about 90 ms), which a fake that delivers nothing should not pay at start.
+    /// `None` if it could not be built; each attempt is then logged as unanswered.
+    webhook_client: std::sync::OnceLock<Option<reqwest::Client>>,
 }
 
 /// A webhook delivery the fake made, with every answer it got.
@@ -290,10 +293,7 @@ impl FakeSequel {
             in_flight: InFlight::default(),
             deliveries: Mutex::new(Vec::new()),
             deliver_twice: std::sync::atomic::AtomicBool::new(false),
-            webhook_client: reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build()
-                .map_err(std::io::Error::other)?,
+            webhook_client: std::sync::OnceLock::new(),
         });
         let handle = runtime.handle().clone();
         let (shutdown, stop) = oneshot::channel();
@@ -560,17 +560,26 @@ async fn deliver(shared: Arc<Shared>, outgoing: state::Outgoing) {
         });
         deliveries.len() - 1
     };
+    let client = shared.webhook_client.get_or_init(|| {
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .ok()
+    });
     for attempt in 0..DELIVERY_ATTEMPTS {
-        let sent = shared
-            .webhook_client
-            .post(&outgoing.endpoint)
-            .header(super::webhook::AUTH_HEADER, &outgoing.secret)
-            .header(http::header::USER_AGENT, "introvoke-web-hook")
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .body(outgoing.body.clone())
-            .send()
-            .await;
-        let status = sent.ok().map(|response| response.status());
+        let status = match client {
+            Some(client) => client
+                .post(&outgoing.endpoint)
+                .header(super::webhook::AUTH_HEADER, &outgoing.secret)
+                .header(http::header::USER_AGENT, "introvoke-web-hook")
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .body(outgoing.body.clone())
+                .send()
+                .await
+                .ok()
+                .map(|response| response.status()),
+            None => None,
+        };
         let again = status.is_none_or(|s| s == StatusCode::TOO_MANY_REQUESTS || s.is_server_error());
         let last = attempt + 1 == DELIVERY_ATTEMPTS;
         {
