@@ -79,12 +79,14 @@ impl JsonError {
         }
     }
 
+    /// A problem not yet placed: the reader adds where it found it.
+    fn new(problem: Problem) -> JsonError {
+        JsonError { problem, path: None }
+    }
+
     /// A value that could not be written as JSON.
     pub(crate) fn unserializable() -> JsonError {
-        JsonError {
-            problem: Problem::Rejected,
-            path: None,
-        }
+        JsonError::new(Problem::Rejected)
     }
 
     fn at(mut self, path: &Path<'_>) -> JsonError {
@@ -100,7 +102,7 @@ impl JsonError {
             true => Problem::Eof { line, column },
             false => Problem::Syntax { line, column },
         };
-        JsonError { problem, path: None }
+        JsonError::new(problem)
     }
 }
 
@@ -161,68 +163,44 @@ impl fmt::Display for OneOf {
 
 impl de::Error for JsonError {
     fn custom<T: fmt::Display>(_message: T) -> Self {
-        JsonError {
-            problem: Problem::Rejected,
-            path: None,
-        }
+        JsonError::new(Problem::Rejected)
     }
 
     fn invalid_type(found: de::Unexpected<'_>, expected: &dyn de::Expected) -> Self {
-        JsonError {
-            problem: Problem::InvalidType {
-                found: kind(&found),
-                expected: expected.to_string(),
-            },
-            path: None,
-        }
+        JsonError::new(Problem::InvalidType {
+            found: kind(&found),
+            expected: expected.to_string(),
+        })
     }
 
     fn invalid_value(found: de::Unexpected<'_>, expected: &dyn de::Expected) -> Self {
-        JsonError {
-            problem: Problem::InvalidValue {
-                found: kind(&found),
-                expected: expected.to_string(),
-            },
-            path: None,
-        }
+        JsonError::new(Problem::InvalidValue {
+            found: kind(&found),
+            expected: expected.to_string(),
+        })
     }
 
     fn invalid_length(length: usize, expected: &dyn de::Expected) -> Self {
-        JsonError {
-            problem: Problem::InvalidLength {
-                length,
-                expected: expected.to_string(),
-            },
-            path: None,
-        }
+        JsonError::new(Problem::InvalidLength {
+            length,
+            expected: expected.to_string(),
+        })
     }
 
     fn unknown_variant(_variant: &str, expected: &'static [&'static str]) -> Self {
-        JsonError {
-            problem: Problem::UnknownVariant { expected },
-            path: None,
-        }
+        JsonError::new(Problem::UnknownVariant { expected })
     }
 
     fn unknown_field(_field: &str, expected: &'static [&'static str]) -> Self {
-        JsonError {
-            problem: Problem::UnknownField { expected },
-            path: None,
-        }
+        JsonError::new(Problem::UnknownField { expected })
     }
 
     fn missing_field(field: &'static str) -> Self {
-        JsonError {
-            problem: Problem::MissingField(field),
-            path: None,
-        }
+        JsonError::new(Problem::MissingField(field))
     }
 
     fn duplicate_field(field: &'static str) -> Self {
-        JsonError {
-            problem: Problem::DuplicateField(field),
-            path: None,
-        }
+        JsonError::new(Problem::DuplicateField(field))
     }
 }
 
