@@ -114,6 +114,17 @@ impl<'de> serde::Deserialize<'de> for JoinUrl {
     }
 }
 
+/// Whether `url`'s host is this machine: `127.0.0.0/8`, `[::1]` or `localhost`, where plain
+/// `http://` crosses no network (the fake, tests).
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

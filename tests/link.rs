@@ -87,12 +87,22 @@ fn parse_other_hosts() {
         "ftp://example.com/e",
         "mailto:a@example.com",
         "https://",
+        "http://events.example.com/e",
     ] {
         let message = link_error(EventLink::parse(bad));
         assert!(
             message.starts_with("invalid event link: the event URL"),
             "{bad}: {message}"
         );
+    }
+}
+
+#[test]
+fn plain_http_is_for_loopback_only_since_the_link_carries_a_login() {
+    let message = link_error(EventLink::parse("http://events.example.com/e"));
+    assert!(message.contains("clear text"), "{message}");
+    for local in ["http://127.0.0.1:8080/e", "http://localhost/e", "http://[::1]/e"] {
+        assert!(EventLink::parse(local).is_ok(), "{local}");
     }
 }
 

@@ -135,6 +135,55 @@ fn registrant_json(name: &str, email: &str, code: &str) -> serde_json::Value {
 
 // ---- scenarios -------------------------------------------------------------------------
 
+/// A `301`, `302`, `307` or `308` to another host, from the token endpoint or from an API
+/// call: the client follows none of them, so the other host receives nothing (no client
+/// secret, no e-mail), and the error names the status.
+fn redirects_are_never_followed(kind: Kind) {
+    for status in [301, 302, 307, 308] {
+        for redirected in [
+            "/api/oauth/token",
+            "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrant",
+        ] {
+            let bed = Bed::with(kind, |settings| Settings {
+                retry: Some(RetryPolicy::none()),
+                ..settings
+            });
+            let elsewhere = bed.runtime.block_on(MockServer::start());
+            bed.runtime.block_on(
+                Mock::given(wiremock::matchers::any())
+                    .respond_with(
+                        ResponseTemplate::new(200)
+                            .set_body_json(json!({"access_token": "t", "expires_in": 60})),
+                    )
+                    .mount(&elsewhere),
+            );
+            if redirected != "/api/oauth/token" {
+                bed.mount_tokens();
+            }
+            bed.mount(
+                Mock::given(path(redirected)).respond_with(
+                    ResponseTemplate::new(status)
+                        .insert_header("location", format!("{}{redirected}", elsewhere.uri())),
+                ),
+            );
+            let err = call!(bed, register(&event(), &ada())).unwrap_err();
+            assert!(err.is_redirect(), "{status} at {redirected}: {err:?}");
+            assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
+            assert!(!err.to_string().contains(&elsewhere.uri()), "{err}");
+            let reached = bed
+                .runtime
+                .block_on(elsewhere.received_requests())
+                .unwrap_or_default();
+            assert!(
+                reached.is_empty(),
+                "{status} at {redirected}: the other host received {} requests",
+                reached.len()
+            );
+            assert_eq!(bed.requests_to(redirected).len(), 1, "sent once, not retried");
+        }
+    }
+}
+
 fn embed_url_end_to_end(kind: Kind) {
     let bed = Bed::new(kind);
     let tokens = bed.mount_tokens();
@@ -881,6 +930,7 @@ fn nothing_secret_in_debug_or_errors(kind: Kind) {
 }
 
 on_both_transports!(
+    redirects_are_never_followed,
     invalid_auth_token_on_registering_renews_the_token_once,
     embed_url_end_to_end,
     one_token_for_many_concurrent_calls,
@@ -944,4 +994,33 @@ fn async_futures_are_send() {
         vec![ada()],
         sequel::BulkOptions::new().on_progress(|_| {}),
     ));
+}
+
+#[test]
+fn plain_http_to_a_host_that_is_not_loopback_is_refused_at_build() {
+    let credentials = || Credentials::new("client-1", "s3cret-value");
+    let refused = [
+        sequel::Client::builder(credentials())
+            .base_url("http://api.introvoke.com")
+            .build()
+            .unwrap_err(),
+        sequel::blocking::Client::builder(credentials())
+            .base_url("http://api.introvoke.com")
+            .build()
+            .unwrap_err(),
+    ];
+    for err in refused {
+        assert!(err.is_invalid_input(), "{err:?}");
+        let message = err.to_string();
+        assert!(
+            message.starts_with("invalid base_url: ") && message.contains("clear text"),
+            "{message}"
+        );
+    }
+    assert!(
+        sequel::Client::builder(credentials())
+            .base_url("http://localhost:8080")
+            .build()
+            .is_ok()
+    );
 }

@@ -28,7 +28,7 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
 }
 
 /// What every parser must do with any answer: a non-2xx status is an API error carrying
-/// that status; a 2xx answer decodes or is a decode error; nothing panics.
+/// that status (a 3xx a redirect error); a 2xx answer decodes or is a decode error; nothing panics.
 fn check<T>(parsed: Result<T, event_sso::sequel::Error>, status: u16) -> Result<(), TestCaseError> {
     match parsed {
         Ok(_) => prop_assert!((200..300).contains(&status), "{status} parsed as a success"),
@@ -36,7 +36,8 @@ fn check<T>(parsed: Result<T, event_sso::sequel::Error>, status: u16) -> Result<
         Err(err) => {
             prop_assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
             let (shown, debug) = (err.to_string(), format!("{err:?}"));
-            prop_assert!(shown.starts_with("Sequel "), "{}", shown);
+            prop_assert!(shown.starts_with("Sequel"), "{}", shown);
+            prop_assert_eq!(err.is_redirect(), (300..400).contains(&status));
             prop_assert!(!debug.is_empty());
         }
     }

@@ -385,6 +385,10 @@ fn base_url_keeps_a_path_prefix_and_refuses_the_unusable() {
             "must not have a query or a fragment",
         ),
         ("mailto:a@example.com", "must be an http:// or https:// URL"),
+        ("http://api.introvoke.com", "clear text"),
+        ("http://10.0.0.7:8080", "clear text"),
+        ("http://localhost.example.com", "clear text"),
+        ("http://[::2]", "clear text"),
     ] {
         let err = Api::new(bad).unwrap_err();
         assert!(err.is_invalid_input(), "{bad}: {err:?}");
@@ -392,6 +396,46 @@ fn base_url_keeps_a_path_prefix_and_refuses_the_unusable() {
             err.to_string().starts_with("invalid base_url: ") && err.to_string().contains(reason),
             "{err}"
         );
+    }
+}
+
+#[test]
+fn plain_http_is_for_loopback_only() {
+    for local in [
+        "http://127.0.0.1:9",
+        "http://127.8.9.10",
+        "http://[::1]:8080",
+        "http://localhost:3000",
+        "http://LOCALHOST",
+        "https://api.introvoke.com",
+    ] {
+        assert!(Api::new(local).is_ok(), "{local}");
+    }
+}
+
+#[test]
+fn a_redirect_is_an_error_that_names_the_status_not_the_location() {
+    fn refused<T: std::fmt::Debug>(call: &Call<T>, status: u16) {
+        let location = "https://elsewhere.example.com/steal?client_secret=s3cret";
+        let response = http::Response::builder()
+            .status(status)
+            .header("location", location)
+            .body(format!("Redirecting to {location}").into_bytes())
+            .unwrap();
+        let err = call.parse(response, SystemTime::now()).unwrap_err();
+        assert!(err.is_redirect(), "{err:?}");
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
+        assert!(!err.is_auth() && !err.is_outcome_unknown());
+        let shown = format!("{err} {err:?}");
+        assert!(shown.contains(&status.to_string()), "{shown}");
+        assert!(
+            !shown.contains("elsewhere") && !shown.contains("s3cret"),
+            "{shown}"
+        );
+    }
+    for status in [301, 302, 303, 307, 308] {
+        refused(&api().token(&Credentials::new("id", "s3cret")).unwrap(), status);
+        refused(&api().registrants(&event()).unwrap(), status);
     }
 }
 

@@ -52,8 +52,8 @@ impl EventLink {
         Ok(EventLink { url })
     }
 
-    /// An event page on another host (a custom domain, a staging site): any absolute
-    /// `http://` or `https://` URL. Its query is kept, less any `token` left in it, so an
+    /// An event page on another host (a custom domain, a staging site): an absolute
+    /// `https://` URL, or `http://` on loopback (`127.0.0.0/8`, `[::1]`, `localhost`) only. Its query is kept, less any `token` left in it, so an
     /// `EventLink` never holds a login.
     pub fn parse(url: &str) -> Result<EventLink, Error> {
         let mut url = Url::parse(url.trim())
@@ -61,6 +61,11 @@ impl EventLink {
         if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
             return Err(Error::invalid_link(
                 "the event URL must be an absolute http:// or https:// URL",
+            ));
+        }
+        if url.scheme() == "http" && !crate::secret_url::is_loopback(&url) {
+            return Err(Error::invalid_link(
+                "the event URL is plain http:// to a host that is not loopback, so the login token would travel in clear text: use https://",
             ));
         }
         if url.query_pairs().any(|(name, _)| name == "token") {

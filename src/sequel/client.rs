@@ -83,6 +83,9 @@ impl Client {
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
             .user_agent(&config.user_agent)
+            // Sequel's API does not redirect; a followed 307 would re-send the client secret
+            // or a person's data to whatever host it names. A 3xx is read as an error instead.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(transport_error)?;
         let tokens = Tokens::new(config.token_lifetime);

@@ -43,6 +43,20 @@ pub enum Error {
     #[non_exhaustive]
     Api(ApiError),
 
+    /// Sequel's API answered with a redirect (`3xx`). The client follows none: Sequel's API does
+    /// not redirect, and a followed `307` would carry the client secret or a person's data to
+    /// another host. The message names the status, never the `Location`.
+    #[error(
+        "Sequel's API answered {status} to {call}, a redirect this client does not follow; check the base URL"
+    )]
+    #[non_exhaustive]
+    Redirected {
+        /// The call, as method and path template.
+        call: &'static str,
+        /// The redirect's status.
+        status: StatusCode,
+    },
+
     /// Sequel refused the client credentials when asked for an access token.
     #[error("Sequel refused the client credentials: {0}")]
     #[non_exhaustive]
@@ -225,9 +239,17 @@ impl Error {
         matches!(self, Error::InvalidInput { .. } | Error::MissingEnv { .. })
     }
 
-    /// The HTTP status of an API or auth error.
+    /// Whether Sequel's API answered with a redirect, which the client never follows.
+    pub fn is_redirect(&self) -> bool {
+        matches!(self, Error::Redirected { .. })
+    }
+
+    /// The HTTP status of an API, auth or redirect error.
     pub fn status(&self) -> Option<StatusCode> {
-        self.api_error().map(|api| api.status)
+        match self {
+            Error::Redirected { status, .. } => Some(*status),
+            _ => self.api_error().map(|api| api.status),
+        }
     }
 
     /// How long Sequel asked the client to wait (`Retry-After`), when it did.

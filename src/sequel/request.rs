@@ -113,6 +113,12 @@ impl Api {
         if root.query().is_some() || root.fragment().is_some() {
             return Err(Error::invalid("base_url", "must not have a query or a fragment"));
         }
+        if root.scheme() == "http" && !crate::secret_url::is_loopback(&root) {
+            return Err(Error::invalid(
+                "base_url",
+                "is plain http:// to a host that is not loopback; it would send the client secret in clear text: use https:// (http:// is for 127.0.0.0/8, [::1] and localhost only)",
+            ));
+        }
         Ok(Api {
             root,
             audience: DEFAULT_AUDIENCE.to_owned(),
@@ -504,6 +510,12 @@ impl<T> Call<T> {
     ) -> Result<T, Error> {
         if status.is_success() {
             return (self.decode)(self.name, body, received_at);
+        }
+        if status.is_redirection() {
+            return Err(Error::Redirected {
+                call: self.name,
+                status,
+            });
         }
         let error = api_error(status, retry_after, body, received_at);
         match (self.kind, status.as_u16()) {

@@ -563,6 +563,8 @@ async fn deliver(shared: Arc<Shared>, outgoing: state::Outgoing) {
     let client = shared.webhook_client.get_or_init(|| {
         reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
+            // The subscription's secret goes to the endpoint it was made for, and nowhere else.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .ok()
     });
