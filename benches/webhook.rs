@@ -1,15 +1,24 @@
-//! Receiving a webhook: verify the key and read a typical pre-registration delivery, on one
-//! core, against what a handler without the crate would do (compare the key with `==`, which
-//! is not constant-time, and parse into an untyped `serde_json::Value`).
+//! Receiving a webhook.
 //!
-//! `cargo bench --bench webhook`
+//! In memory, on one core: verify the key and read a typical pre-registration delivery, and
+//! handle it whole (claim, handler, commit), against what a handler without the crate would do
+//! (compare the key with `==`, which is not constant-time, and parse into an untyped
+//! `serde_json::Value`).
+//!
+//! On Redis, when `REDIS_URL` is set (with the `redis` feature): new deliveries per second
+//! through `Receiver::handle` at 16 concurrent requests, against `redis-benchmark -t set -c 16`
+//! on the same server, interleaved in the same run. Each new delivery takes two round trips
+//! (claim, commit) where a SET takes one, so 0.5 is the ceiling.
+//!
+//! `cargo bench --bench webhook`, and
+//! `REDIS_URL=redis://127.0.0.1:6390/ cargo bench --features redis --bench webhook`
 
 mod common;
 
 use std::time::Duration;
 
 use common::{Contender, print_group, run_rounds};
-use event_sso::sequel::webhook::{AUTH_HEADER, Receiver, Verifier, WebhookEvent};
+use event_sso::sequel::webhook::{AUTH_HEADER, Receiver, Verifier, WebhookEvent, Work};
 use serde_json::json;
 
 fn main() {
@@ -42,17 +51,22 @@ fn main() {
     headers.insert(http::header::CONTENT_TYPE, "application/json".parse().unwrap());
 
     let verifier = Verifier::new(secret);
-    // A receiver remembers what it handled, so each call gets a fresh one: its cost is
-    // measured with verify, below, and its own bookkeeping separately.
-    let receiver = Receiver::new(Verifier::new(secret));
+    // Done occurrences kept for no time: each call is a new occurrence, claimed and committed.
+    let receiver = Receiver::new(Verifier::new(secret)).keep(Duration::ZERO);
+    let handled = std::cell::Cell::new(0u64);
     let mut group = [
         Contender::new("Verifier::verify (typed)", || {
             let delivery = verifier.verify(&headers, &body).unwrap();
             assert!(matches!(delivery.event(), WebhookEvent::AttendeePreRegistered(_)));
         }),
-        Contender::new("Receiver::receive (+ repeat check)", || {
-            // Every call after the first is a repeat: the cost of verify plus the lookup.
-            assert_eq!(receiver.receive(&headers, &body).status(), 200);
+        Contender::new("Receiver::handle (memory, new)", || {
+            let handled = &handled;
+            let handling = receiver.handle(&headers, &body, |work| async move {
+                assert!(matches!(work, Work::Delivery(_)));
+                handled.set(handled.get() + 1);
+                Ok::<(), ()>(())
+            });
+            assert_eq!(ready(handling).status(), 200);
         }),
         Contender::new("baseline: == and serde_json::Value", || {
             let key = headers.get(AUTH_HEADER).unwrap().as_bytes();
@@ -68,7 +82,137 @@ fn main() {
     );
     print_group("webhook receiving", "deliveries/s", &group);
     println!(
-        "\nverify (typed) runs at {:.2} of the untyped, non-constant-time baseline",
-        group[0].median() / group[2].median()
+        "\nverify (typed) runs at {:.2}, and handle (memory) at {:.2}, of the untyped, non-constant-time baseline",
+        group[0].median() / group[2].median(),
+        group[1].median() / group[2].median()
     );
+    assert!(handled.get() > 0);
+    #[cfg(feature = "redis")]
+    redis::compare();
+}
+
+/// The in-memory store never waits, so its futures are ready at the first poll.
+fn ready<T>(future: impl std::future::Future<Output = T>) -> T {
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    match std::pin::pin!(future).poll(&mut context) {
+        std::task::Poll::Ready(value) => value,
+        std::task::Poll::Pending => unreachable!("the in-memory store does not wait"),
+    }
+}
+
+#[cfg(feature = "redis")]
+mod redis {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::{Duration, Instant};
+
+    use event_sso::sequel::webhook::{AUTH_HEADER, Receiver, RedisOptions, RedisStore, Verifier};
+
+    const CONCURRENCY: usize = 16;
+    const ROUNDS: usize = 3;
+    const ROUND: Duration = Duration::from_secs(3);
+
+    pub fn compare() {
+        let Ok(url) = std::env::var("REDIS_URL") else {
+            println!(
+                "\nRedis: set REDIS_URL (and build with --features redis) to compare with redis-benchmark"
+            );
+            return;
+        };
+        let address = url::Url::parse(&url).expect("REDIS_URL is a URL");
+        let (host, port) = (
+            address.host_str().unwrap_or("127.0.0.1").to_owned(),
+            address.port().unwrap_or(6379),
+        );
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let prefix = format!("bench:{}", std::process::id());
+        let store = runtime
+            .block_on(RedisStore::connect_with(&url, RedisOptions::new().prefix(prefix)))
+            .expect("Redis at REDIS_URL");
+        let receiver =
+            Arc::new(Receiver::with_store(Verifier::new("s"), store).keep(Duration::from_secs(60)));
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        let counter = Arc::new(AtomicU64::new(0));
+        for _ in 0..ROUNDS {
+            ours.push(runtime.block_on(handle_for(&receiver, &counter, ROUND)));
+            theirs.push(redis_benchmark(&host, port));
+        }
+        let median = |rates: &mut Vec<f64>| {
+            rates.sort_by(f64::total_cmp);
+            rates[rates.len() / 2]
+        };
+        let (ours, theirs) = (median(&mut ours), median(&mut theirs));
+        println!(
+            "\nRedis at {host}:{port}, {CONCURRENCY} concurrent; medians of {ROUNDS} interleaved rounds"
+        );
+        println!("{:<34} {:>12.0}", "Receiver::handle (Redis, new)", ours);
+        println!("{:<34} {:>12.0}", "redis-benchmark -t set -c 16", theirs);
+        println!(
+            "\nhandle on Redis runs at {:.2} of redis-benchmark's SETs (two round trips each: 0.5 is the ceiling)",
+            ours / theirs
+        );
+    }
+
+    /// New deliveries per second through `handle`, from `CONCURRENCY` tasks, for `time`.
+    async fn handle_for(
+        receiver: &Arc<Receiver<RedisStore>>,
+        counter: &Arc<AtomicU64>,
+        time: Duration,
+    ) -> f64 {
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..CONCURRENCY {
+            let (receiver, counter) = (receiver.clone(), counter.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut headers = event_sso::http::HeaderMap::new();
+                headers.insert(AUTH_HEADER, "s".parse().unwrap());
+                let mut done = 0u64;
+                while started.elapsed() < time {
+                    let n = counter.fetch_add(1, Ordering::Relaxed);
+                    let body = format!(
+                        r#"{{"eventType":"new-attendee-pre-registration","webHookInvocationId":"i-{n}","correlationId":"c-{n}","timestamp":"2025-01-07T10:05:24.000Z","details":{{"attendee":{{"name":"Ada","email":"ada@example.com"}}}}}}"#
+                    );
+                    let handled = receiver.handle(&headers, body.as_bytes(), |_| async { Ok::<(), ()>(()) }).await;
+                    assert_eq!(handled.status(), 200);
+                    done += 1;
+                }
+                done
+            }));
+        }
+        let mut total = 0;
+        for task in tasks {
+            total += task.await.unwrap();
+        }
+        total as f64 / started.elapsed().as_secs_f64()
+    }
+
+    /// SETs per second, as redis-benchmark measures them.
+    fn redis_benchmark(host: &str, port: u16) -> f64 {
+        let output = std::process::Command::new("redis-benchmark")
+            .args([
+                "-h",
+                host,
+                "-p",
+                &port.to_string(),
+                "-t",
+                "set",
+                "-c",
+                "16",
+                "-n",
+                "200000",
+                "-q",
+                "--csv",
+            ])
+            .output()
+            .expect("redis-benchmark (Debian: apt-get install -y redis-server)");
+        let text = String::from_utf8_lossy(&output.stdout);
+        let line = text
+            .lines()
+            .find(|line| line.starts_with("\"SET\""))
+            .expect("redis-benchmark's SET line");
+        line.split(',')
+            .nth(1)
+            .and_then(|rps| rps.trim_matches('"').parse().ok())
+            .expect("a rate")
+    }
 }

@@ -1,66 +1,75 @@
-//! Receiving Sequel's webhooks in an axum app: subscribe, verify, skip repeats, answer the
-//! right status, and gather an ended event's batches.
+//! Receiving Sequel's webhooks in an axum app: one endpoint for two subscriptions, each
+//! occurrence handled once across replicas, an ended event's users gathered whole, and the
+//! subscriptions kept alive.
 //!
 //! ```sh
-//! cargo run --example webhook_receiver
+//! cargo run --example webhook_receiver --features redis
 //! ```
 //!
 //! With nothing set it runs against the in-process fake Sequel: it subscribes, registers three
-//! people and ends the event, prints each verified delivery, and exits. With
-//! `SEQUEL_CLIENT_ID`, `SEQUEL_CLIENT_SECRET`, `SEQUEL_COMPANY_ID` and `WEBHOOK_PUBLIC_URL`
-//! (the address Sequel can reach this app at) set, it subscribes for real, listens on
-//! `WEBHOOK_LISTEN` (`127.0.0.1:3000` unless set) and prints deliveries until stopped.
+//! people and ends the event, prints what the handler got, and exits. With `REDIS_URL` set,
+//! the receiver's state is in that Redis, shared by every replica. With `SEQUEL_CLIENT_ID`,
+//! `SEQUEL_CLIENT_SECRET`, `SEQUEL_COMPANY_ID` and `WEBHOOK_PUBLIC_URL` (the address Sequel
+//! can reach this app at) set, it subscribes for real, listens on `WEBHOOK_LISTEN`
+//! (`127.0.0.1:3000` unless set) and handles deliveries until stopped.
 
 mod common;
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use event_sso::sequel::fake::FakeSequel;
 use event_sso::sequel::webhook::{
-    EndedEvents, NewSubscription, Receiver, Verifier, WebhookEvent, WebhookType,
+    DEFAULT_MAX_BODY_BYTES, KeptAlive, MemoryStore, NewSubscription, Receiver, RedisStore, Subscribed,
+    Verifier, WebhookEvent, WebhookStore, WebhookType, Work,
 };
 use event_sso::sequel::{Client, CompanyId, Registration};
 
-/// One receiver per subscription: each has its own secret.
-struct Hooks {
-    registrations: Receiver,
-    ended: Receiver,
-    batches: EndedEvents,
+/// The receiver, swapped when a renewal changes a secret.
+type Shared<S> = Arc<RwLock<Arc<Receiver<S>>>>;
+
+/// The app: one route for every subscription. Sequel may send an ended event's users all at
+/// once, so the body limit is the receiver's, not axum's 2 MB default.
+pub fn app<S: WebhookStore + 'static>(receiver: Shared<S>) -> Router {
+    Router::new()
+        .route("/hooks/sequel", post(hook::<S>))
+        .layer(DefaultBodyLimit::max(DEFAULT_MAX_BODY_BYTES))
+        .with_state(receiver)
 }
 
-async fn registrations(State(hooks): State<Arc<Hooks>>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let received = hooks.registrations.receive(&headers, &body);
-    if let Some(WebhookEvent::AttendeePreRegistered(registration)) = received.delivery().map(|d| d.event()) {
-        let email = registration.attendee.email.as_deref().unwrap_or("(no e-mail)");
-        println!(
-            "pre-registered: {email} for {:?}",
-            registration.details.event_name
-        );
-    }
-    received.status() // 200, or 401 (wrong key) or 400 (malformed): never 404
-}
-
-async fn ended(State(hooks): State<Arc<Hooks>>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let received = hooks.ended.receive(&headers, &body);
-    if let Some(delivery) = received.delivery() {
-        if let WebhookEvent::EventEnded(batch) = delivery.event() {
-            println!("ended: batch {:?} of {:?} users", batch.page, batch.total_count);
-        }
-        if let Some(event) = hooks.batches.add(delivery) {
-            println!(
-                "ended: all {} users of {:?} arrived",
-                event.users.len(),
-                event.details.event_name
-            );
-        }
-    }
-    received.status()
+async fn hook<S: WebhookStore>(
+    State(receiver): State<Shared<S>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let receiver = receiver.read().unwrap_or_else(|e| e.into_inner()).clone();
+    let handled = receiver
+        .handle(&headers, &body, |work| async move {
+            match work {
+                Work::Delivery(delivery) => match delivery.event() {
+                    WebhookEvent::AttendeePreRegistered(registration) => {
+                        let email = registration.attendee.email.as_deref().unwrap_or("(no e-mail)");
+                        let event = registration.details.event_name.as_deref().unwrap_or("an event");
+                        println!("pre-registered: {email} for {event}");
+                    }
+                    _ => println!("{}", delivery.event_type()),
+                },
+                Work::EndedEvent(event) => {
+                    let name = event.details.event_name.as_deref().unwrap_or("an event");
+                    println!("ended: {name}, with all {} users", event.users.len());
+                }
+                _ => {}
+            }
+            // A real handler writes to its database here; an Err is answered 500 and retried.
+            Ok::<(), std::io::Error>(())
+        })
+        .await;
+    handled.status() // 200, 429, 500, 503, 401 or 400: never 404
 }
 
 #[tokio::main]
@@ -69,6 +78,19 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    match std::env::var("REDIS_URL") {
+        Ok(url) => {
+            println!("state: Redis, shared by every replica");
+            serve(RedisStore::connect(&url).await?).await
+        }
+        Err(_) => {
+            println!("state: this process's memory (set REDIS_URL to share it)");
+            serve(MemoryStore::new()).await
+        }
+    }
+}
+
+async fn serve<S: WebhookStore + 'static>(store: S) -> Result<(), Box<dyn std::error::Error>> {
     let real = match (
         Client::builder_from_env(),
         std::env::var("SEQUEL_COMPANY_ID"),
@@ -84,7 +106,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind(&listen).await?;
     let local = format!("http://{}", listener.local_addr()?);
 
-    // Kept alive until the end of `run`: dropping it stops the fake server.
+    // Kept alive until the end of `serve`: dropping it stops the fake server.
     let mut fake = None;
     let (client, company, public) = match real {
         Some(real) => real,
@@ -100,38 +122,33 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
 
-    // Subscribe; each subscription's secret is shown once: a real app stores it.
-    let endpoint = |path: &str| url::Url::parse(&format!("{}{path}", public.trim_end_matches('/')));
-    let for_registrations = NewSubscription::new(
-        WebhookType::AttendeePreRegistered,
-        company.clone(),
-        endpoint("/hooks/registrations")?,
-    );
-    let for_ended = NewSubscription::new(WebhookType::EventEnded, company, endpoint("/hooks/ended")?);
-    let registrations_subscription = client.subscribe_webhook(&for_registrations).await?;
-    let ended_subscription = client.subscribe_webhook(&for_ended).await?;
-    println!(
-        "subscribed: {:?}, {:?}",
-        registrations_subscription.id, ended_subscription.id
-    );
-
-    let hooks = Arc::new(Hooks {
-        registrations: Receiver::new(Verifier::new(registrations_subscription.secret)),
-        ended: Receiver::new(Verifier::new(ended_subscription.secret)),
-        batches: EndedEvents::new(),
-    });
-    let app = Router::new()
-        .route("/hooks/registrations", post(registrations))
-        .route("/hooks/ended", post(ended))
-        .with_state(hooks);
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
-    println!("listening on {local}");
+    // Two subscriptions to one endpoint; each secret is shown once: a real app stores them.
+    let endpoint = url::Url::parse(&format!("{}/hooks/sequel", public.trim_end_matches('/')))?;
+    let mut subscriptions = Vec::new();
+    for kind in [WebhookType::AttendeePreRegistered, WebhookType::EventEnded] {
+        let subscription = NewSubscription::new(kind, company.clone(), endpoint.clone());
+        subscriptions.push(client.subscribe_webhook(&subscription).await?);
+    }
+    let verifier = Verifier::any_of(subscriptions.iter().map(|s| s.secret.clone()));
+    let store = Arc::new(store);
+    let receiver: Shared<Arc<S>> = Arc::new(RwLock::new(Arc::new(Receiver::with_store(
+        verifier,
+        store.clone(),
+    ))));
+    let server = tokio::spawn(axum::serve(listener, app(receiver.clone())).into_future());
+    println!("listening on {local}/hooks/sequel");
+    keep_alive(&client, &mut subscriptions, &receiver, &store).await?;
 
     let Some(fake) = fake else {
-        server.await??; // a real deployment serves until stopped
-        return Ok(());
+        // A real deployment serves until stopped, and keeps its subscriptions alive daily.
+        loop {
+            tokio::time::sleep(Duration::from_secs(24 * 60 * 60)).await;
+            keep_alive(&client, &mut subscriptions, &receiver, &store).await?;
+        }
     };
-    // The demo: three registrations, then the event ends in batches of two.
+    // The demo: three registrations (each delivered twice, as a retry may), then the event
+    // ends in batches of two.
+    fake.deliver_twice(true);
     let event = fake.add_event("Launch party");
     for (name, email) in [
         ("Ada Lovelace", "ada@example.com"),
@@ -141,19 +158,56 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         client.register(&event, &Registration::new(name, email)).await?;
     }
     fake.end_event(&event, 2);
-    // Three pre-registrations and two batches; waiting blocks, so off the async workers.
+    // Six pre-registration copies and four batch copies; waiting blocks, so off the workers.
     let (_fake, delivered) = tokio::task::spawn_blocking(move || {
-        let delivered = fake.wait_for_deliveries(5, Duration::from_secs(5));
+        let delivered = fake.wait_for_deliveries(10, Duration::from_secs(10));
         (fake, delivered)
     })
     .await?;
-    let answered: Vec<_> = delivered
+    let answered: Vec<String> = delivered
         .iter()
-        .map(|d| d.answers.last().copied().flatten())
+        .map(|d| match d.answers.last() {
+            Some(Some(status)) => status.as_u16().to_string(),
+            _ => "no answer".to_owned(),
+        })
         .collect();
     println!(
-        "Sequel's side: {} deliveries, answered {answered:?}",
-        delivered.len()
+        "Sequel's side: {} deliveries, last answers {}",
+        delivered.len(),
+        answered.join(" ")
     );
+    server.abort();
+    Ok(())
+}
+
+/// Extends each subscription with fewer than 14 days left; one Sequel renewed instead has a
+/// new secret, which the receiver accepts from now on (and the old one for a day).
+async fn keep_alive<S: WebhookStore>(
+    client: &Client,
+    subscriptions: &mut [Subscribed],
+    receiver: &Shared<Arc<S>>,
+    store: &Arc<S>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    for i in 0..subscriptions.len() {
+        match client.keep_webhook_alive(&subscriptions[i].id, 14).await? {
+            KeptAlive::Unchanged(kept) | KeptAlive::Extended(kept) => match kept.expires_on {
+                Some(expires) => println!("subscription {} runs until {}", kept.id.as_str(), expires.date()),
+                None => println!("subscription {} kept", kept.id.as_str()),
+            },
+            KeptAlive::Renewed(renewed) => {
+                println!(
+                    "subscription {} renewed with a new secret (store it)",
+                    renewed.id.as_str()
+                );
+                let old = std::mem::replace(&mut subscriptions[i], renewed);
+                let until = time::OffsetDateTime::now_utc() + time::Duration::days(1);
+                let verifier = Verifier::any_of(subscriptions.iter().map(|s| s.secret.clone()))
+                    .with_previous(old.secret, until);
+                *receiver.write().unwrap_or_else(|e| e.into_inner()) =
+                    Arc::new(Receiver::with_store(verifier, store.clone()));
+            }
+            _ => {}
+        }
+    }
     Ok(())
 }

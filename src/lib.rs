@@ -59,17 +59,25 @@
 //! # Sequel: receiving its webhooks
 //!
 //! ```
-//! use event_sso::sequel::webhook::{Receiver, Verifier, WebhookEvent};
+//! use event_sso::sequel::webhook::{Receiver, Verifier, WebhookEvent, Work};
 //!
-//! // Once, with the secret `subscribe_webhook` gave; then in the handler, per request:
-//! fn handle(receiver: &Receiver, headers: &http::HeaderMap, body: &[u8]) -> http::StatusCode {
-//!     let received = receiver.receive(headers, body); // the key, in constant time; repeats once
-//!     if let Some(WebhookEvent::AttendeePreRegistered(r)) = received.delivery().map(|d| d.event()) {
-//!         let _ = &r.attendee.email; // record it
-//!     }
-//!     received.status() // 200, 401 or 400; never 404
+//! // Once, with the secrets `subscribe_webhook` gave; across replicas, `Receiver::with_store`
+//! // with a `RedisStore` (feature `redis`). Then in the handler, per request:
+//! async fn handle(receiver: &Receiver, headers: &event_sso::http::HeaderMap, body: &[u8]) -> event_sso::http::StatusCode {
+//!     let handled = receiver.handle(headers, body, |work| async move {
+//!         if let Work::Delivery(delivery) = work
+//!             && let WebhookEvent::AttendeePreRegistered(r) = delivery.event()
+//!         {
+//!             let _ = &r.attendee.email; // record it; an Err is answered 500 and retried
+//!         }
+//!         Ok::<(), std::io::Error>(())
+//!     });
+//!     handled.await.status() // 200, 429, 500, 503, 401 or 400; never 404
 //! }
-//! # assert_eq!(handle(&Receiver::new(Verifier::new("s")), &http::HeaderMap::new(), b""), 401);
+//! # let receiver = Receiver::new(Verifier::new("s"));
+//! # let status = tokio::runtime::Builder::new_current_thread().build()?.block_on(handle(&receiver, &Default::default(), b""));
+//! # assert_eq!(status, 401);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! # Secrets, errors and features

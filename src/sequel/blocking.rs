@@ -17,7 +17,9 @@ use super::client;
 use super::error::Error;
 use super::event::{Event, EventClone, EventUpdate, NewEvent, Replay};
 use super::models::{CompanyId, EmbedUrl, EventId, Registrant, Registration, Viewer};
-use super::webhook::{NewSubscription, Subscribed, SubscriptionId, SubscriptionUpdate, WebhookSubscription};
+use super::webhook::{
+    KeptAlive, NewSubscription, Subscribed, SubscriptionId, SubscriptionUpdate, WebhookSubscription,
+};
 
 /// The blocking Sequel client: same builder, same methods and same behaviour as the async
 /// [`Client`](super::Client), without `.await`.
@@ -194,6 +196,11 @@ impl Client {
     /// See [`sequel::Client::renew_webhook`](super::Client::renew_webhook).
     pub fn renew_webhook(&self, id: &SubscriptionId, days: Option<u16>) -> Result<Subscribed, Error> {
         self.run(self.engine.renew_webhook(id, days))?
+    }
+
+    /// See [`sequel::Client::keep_webhook_alive`](super::Client::keep_webhook_alive).
+    pub fn keep_webhook_alive(&self, id: &SubscriptionId, min_days_left: u16) -> Result<KeptAlive, Error> {
+        self.run(self.engine.keep_webhook_alive(id, min_days_left))?
     }
 
     /// See [`sequel::Client::unsubscribe_webhook`](super::Client::unsubscribe_webhook).

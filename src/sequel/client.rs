@@ -17,7 +17,10 @@ use super::event::{Event, EventClone, EventUpdate, NewEvent, Replay};
 use super::models::{self, CompanyId, EmbedUrl, EventId, Registrant, Registration, Viewer};
 use super::request::Call;
 use super::retry::jitter;
-use super::webhook::{NewSubscription, Subscribed, SubscriptionId, SubscriptionUpdate, WebhookSubscription};
+use super::webhook::{
+    KEEP_ALIVE_EXTENSION_DAYS, KeepAlive, KeptAlive, NewSubscription, Subscribed, SubscriptionId,
+    SubscriptionUpdate, WebhookSubscription,
+};
 
 use tokio::sync::Semaphore;
 
@@ -231,6 +234,33 @@ impl Client {
     /// stops working, so accept both for a while ([`Verifier::with_previous`](super::webhook::Verifier::with_previous)).
     pub async fn renew_webhook(&self, id: &SubscriptionId, days: Option<u16>) -> Result<Subscribed, Error> {
         self.execute(self.inner.config.api.renew_webhook(id, days)?).await
+    }
+
+    /// Keeps a subscription delivering: extends it by
+    /// [`KEEP_ALIVE_EXTENSION_DAYS`](super::webhook::KEEP_ALIVE_EXTENSION_DAYS) when fewer
+    /// than `min_days_left` days remain, keeping its secret; renews it, with a new secret,
+    /// when it has expired or Sequel refuses the extension (`400`). Sequel stops a
+    /// subscription at its expiry without a word, so call this daily, with a margin of days
+    /// you would notice a failure in (14, say).
+    pub async fn keep_webhook_alive(
+        &self,
+        id: &SubscriptionId,
+        min_days_left: u16,
+    ) -> Result<KeptAlive, Error> {
+        let subscription = self.webhook_subscription(id).await?;
+        let extend = match KeepAlive::decide(&subscription, min_days_left, time::OffsetDateTime::now_utc()) {
+            KeepAlive::Nothing => return Ok(KeptAlive::Unchanged(subscription)),
+            KeepAlive::Renew => None,
+            KeepAlive::Extend => {
+                let update = SubscriptionUpdate::new().extend_by_days(KEEP_ALIVE_EXTENSION_DAYS);
+                Some(self.update_webhook(id, &update).await)
+            }
+        };
+        match extend {
+            Some(Ok(extended)) => Ok(KeptAlive::Extended(extended)),
+            Some(Err(refused)) if refused.status() != Some(StatusCode::BAD_REQUEST) => Err(refused),
+            _ => Ok(KeptAlive::Renewed(self.renew_webhook(id, None).await?)),
+        }
     }
 
     /// Ends a subscription.

@@ -1,31 +1,54 @@
-//! Receiving Sequel's webhooks safely: check the key, read the delivery, answer the right
-//! status, and handle each delivery once. No I/O, no feature needed.
+//! Receiving Sequel's webhooks safely: check the key, handle each occurrence once across
+//! every replica, gather an ended event's batches, and answer the status Sequel acts on.
 //!
 //! Sequel POSTs a JSON envelope to your endpoint when an attendee pre-registers, when an
 //! event's stream starts or ends (with its users, in batches), and when an event is created,
-//! updated or deleted. Each request carries `x-introvoke-web-hook-auth`, which is checked here
-//! against your subscription's secret in constant time.
+//! updated or deleted. Each request carries `x-introvoke-web-hook-auth`, checked here against
+//! your subscriptions' secrets in constant time.
 //!
 //! ```
-//! use event_sso::sequel::webhook::{Receiver, Verifier, WebhookEvent};
+//! use event_sso::sequel::webhook::{Receiver, Verifier, Work};
 //!
-//! // Once, with the secret `subscribe_webhook` returned; shared by every request.
-//! let receiver = Receiver::new(Verifier::new("the-subscription-secret"));
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // Once, with the secrets `subscribe_webhook` returned: one endpoint for both subscriptions.
+//! let verifier = Verifier::new("registrations-secret").also_accept("ended-secret");
+//! let receiver = Receiver::new(verifier); // in memory; across replicas: Receiver::with_store
 //!
 //! // In your handler, for each POST: the headers and the body as received.
-//! # let mut headers = http::HeaderMap::new();
-//! # headers.insert("x-introvoke-web-hook-auth", "the-subscription-secret".parse()?);
-//! # let body = br#"{"eventType":"new-attendee-pre-registration","webHookInvocationId":"i-1","correlationId":"c-1","timestamp":"2025-01-07T10:05:24.000Z","details":{"eventId":"e-1","attendee":{"name":"Ada","email":"ada@example.com","registrationInfo":[]}}}"#;
-//! let received = receiver.receive(&headers, body);
-//! if let Some(delivery) = received.delivery() {
-//!     if let WebhookEvent::AttendeePreRegistered(registration) = delivery.event() {
-//!         // record registration.attendee.email ...
-//! #       assert_eq!(registration.attendee.email.as_deref(), Some("ada@example.com"));
-//!     }
-//! }
-//! // Answer this status, whatever happened: 200, 401 or 400, never 404.
-//! assert_eq!(received.status(), 200);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # let mut headers = event_sso::http::HeaderMap::new();
+//! # headers.insert("x-introvoke-web-hook-auth", "ended-secret".parse()?);
+//! # let body = br#"{"eventType":"virtual-stage-event-ended","webHookInvocationId":"i-1","correlationId":"c-1","timestamp":"2025-01-07T10:05:24.000Z","details":{"eventId":"e-1","totalCount":1,"page":1,"size":50,"users":[{"name":"Ada","email":"ada@example.com"}]}}"#;
+//! let handled = receiver
+//!     .handle(&headers, body, |work| async move {
+//!         match work {
+//!             Work::Delivery(delivery) => { /* one occurrence, once */ }
+//!             Work::EndedEvent(event) => {
+//!                 // every user of an ended event, once
+//! #               assert_eq!(event.users.len(), 1);
+//!             }
+//!             _ => {}
+//!         }
+//!         Ok::<(), std::io::Error>(()) // Err: answered 500, and Sequel retries
+//!     })
+//!     .await;
+//! assert_eq!(handled.status(), 200); // answer this status: never 404
+//! # Ok(()) }
+//! ```
+//!
+//! With several replicas, or restarts while deliveries are under way, put the receiver's state
+//! in a store they share: `RedisStore` (feature `redis`), or your own [`WebhookStore`].
+//!
+//! ```no_run
+//! # #[cfg(feature = "redis")]
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use event_sso::sequel::webhook::{Receiver, RedisStore, Verifier};
+//!
+//! let store = RedisStore::connect("redis://127.0.0.1:6379/").await?;
+//! let receiver = Receiver::with_store(Verifier::new("the-subscription-secret"), store)
+//!     .lease(Duration::from_secs(300));
+//! # let _ = receiver;
+//! # Ok(()) }
 //! ```
 //!
 //! What Sequel documents, and what this module decides where it does not:
@@ -35,18 +58,22 @@
 //!   secret, and there is no signature or timestamp header); a [`Verifier`] compares the two
 //!   in constant time, through SHA-256 digests so that lengths do not leak either.
 //! - **Status codes.** Sequel does not retry after `400`, `401` or `404`, and retries after
-//!   `429` and `500`. A missing or wrong key answers `401`, a malformed body `400`; nothing
-//!   here answers `404`, which Sequel reads as "endpoint gone".
+//!   `429` and `500`. See [`Receiver`] for what is answered when.
 //! - **Duplicates.** Whether Sequel delivers twice, and whether a retry keeps its
-//!   `webHookInvocationId`, is undocumented; [`Delivery::occurrence_key`] identifies the
-//!   occurrence itself. See [`Deduplicator`].
+//!   `webHookInvocationId`, is undocumented; an occurrence is known by
+//!   [`Delivery::occurrence_key`], the same for every delivery of it.
 //! - **Batches.** The ended event's users come in pages (`page`, `size`, `totalCount`) in no
-//!   documented order; see [`EndedEvents`].
+//!   documented order; the receiver gathers them in the store and gives the whole event once.
+//! - **Expiry.** A subscription lasts at most 365 days, then deliveries stop without a word:
+//!   call `keep_webhook_alive` daily.
 //! - **Unknown types and fields.** A type Sequel adds later is kept raw
 //!   ([`WebhookEvent::Other`]) and still verifies; fields Sequel does not document are kept.
 
-mod collect;
 mod event;
+mod receiver;
+#[cfg(feature = "redis")]
+mod redis;
+mod store;
 mod subscription;
 
 use std::fmt;
@@ -56,13 +83,18 @@ use serde::Deserialize;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-pub use collect::{Deduplicator, EndedEvent, EndedEvents, Received, Receiver};
 pub use event::{
     Answer, AttendedUser, Attendee, EndedBatch, EventDetails, PreRegistration, WebhookEvent, WebhookType,
 };
+pub use receiver::{DEFAULT_KEEP, DEFAULT_LEASE, EndedEvent, Handled, Receiver, Work};
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use redis::{RedisOptions, RedisStore};
+pub use store::{Batch, Claim, Gathered, Holder, MemoryStore, StoreError, WebhookStore};
+pub(crate) use subscription::KeepAlive;
 pub use subscription::{
-    MAX_SUBSCRIPTION_DAYS, MIN_SUBSCRIPTION_DAYS, NewSubscription, Subscribed, SubscriptionId,
-    SubscriptionUpdate, WebhookSecret, WebhookSubscription,
+    KEEP_ALIVE_EXTENSION_DAYS, KeptAlive, MAX_SUBSCRIPTION_DAYS, MIN_SUBSCRIPTION_DAYS, NewSubscription,
+    Subscribed, SubscriptionId, SubscriptionUpdate, WebhookSecret, WebhookSubscription,
 };
 
 use crate::json::JsonError;
@@ -74,14 +106,20 @@ pub const AUTH_HEADER: &str = "x-introvoke-web-hook-auth";
 /// an ended event's users sent all at once.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 8 << 20;
 
-/// Checks deliveries against a subscription's secret, and reads them.
+/// Checks deliveries against your subscriptions' secrets, and reads them.
 ///
-/// During a rotation (after `renew_webhook` issued a new secret) it accepts the previous
-/// secret too until a time you choose, since deliveries already under way may carry it.
+/// Each subscription (one per webhook type) has its own secret; one verifier can accept
+/// several, so one endpoint serves them all. During a rotation (after `renew_webhook` issued a
+/// new secret) it accepts the previous one too, until a time you choose, since deliveries
+/// already under way may carry it.
+///
+/// An empty or blank secret, what an unset environment variable gives, matches nothing. A
+/// verifier left with no usable secret refuses every delivery with `500`
+/// ([`Error::NoUsableSecret`]), so Sequel retries them once you fix it.
 #[derive(Clone)]
 pub struct Verifier {
-    current: [u8; 32],
-    previous: Option<([u8; 32], OffsetDateTime)>,
+    secrets: Vec<[u8; 32]>,
+    previous: Vec<([u8; 32], OffsetDateTime)>,
     max_body_bytes: usize,
 }
 
@@ -89,16 +127,40 @@ impl Verifier {
     /// A verifier for deliveries carrying `secret`.
     pub fn new(secret: impl Into<WebhookSecret>) -> Verifier {
         Verifier {
-            current: digest(secret.into().as_str()),
-            previous: None,
+            secrets: Vec::new(),
+            previous: Vec::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
+        .also_accept(secret)
+    }
+
+    /// A verifier for deliveries carrying any of `secrets`.
+    pub fn any_of<T: Into<WebhookSecret>>(secrets: impl IntoIterator<Item = T>) -> Verifier {
+        secrets.into_iter().fold(
+            Verifier {
+                secrets: Vec::new(),
+                previous: Vec::new(),
+                max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            },
+            Verifier::also_accept,
+        )
+    }
+
+    /// Also accepts `secret`: another subscription's, for one endpoint serving several.
+    #[must_use]
+    pub fn also_accept(mut self, secret: impl Into<WebhookSecret>) -> Verifier {
+        if let Some(digest) = usable(secret.into()) {
+            self.secrets.push(digest);
+        }
+        self
     }
 
     /// Also accepts `previous` until `until` (for example a day after the renewal).
     #[must_use]
     pub fn with_previous(mut self, previous: impl Into<WebhookSecret>, until: OffsetDateTime) -> Verifier {
-        self.previous = Some((digest(previous.into().as_str()), until));
+        if let Some(digest) = usable(previous.into()) {
+            self.previous.push((digest, until));
+        }
         self
     }
 
@@ -122,14 +184,20 @@ impl Verifier {
         body: &[u8],
         now: OffsetDateTime,
     ) -> Result<Delivery, Error> {
+        if self.secrets.is_empty() && self.previous.is_empty() {
+            return Err(Error::NoUsableSecret);
+        }
         let presented = headers.get(AUTH_HEADER).ok_or(Error::MissingKey)?;
         let presented = digest_bytes(presented.as_bytes());
-        let current = same(&presented, &self.current);
-        let previous = self
-            .previous
-            .as_ref()
-            .is_some_and(|(previous, until)| now <= *until && same(&presented, previous));
-        if !(current | previous) {
+        // Every secret is compared, matched or not, so the time taken says nothing of which.
+        let mut matched = false;
+        for secret in &self.secrets {
+            matched |= same(&presented, secret);
+        }
+        for (previous, until) in &self.previous {
+            matched |= same(&presented, previous) & (now <= *until);
+        }
+        if !matched {
             return Err(Error::WrongKey);
         }
         if body.len() > self.max_body_bytes {
@@ -144,10 +212,22 @@ impl Verifier {
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Verifier")
-            .field("secret", &"<redacted>")
-            .field("previous_until", &self.previous.as_ref().map(|(_, until)| until))
+            .field("secrets", &self.secrets.len())
+            .field(
+                "previous_until",
+                &self.previous.iter().map(|(_, until)| until).collect::<Vec<_>>(),
+            )
             .field("max_body_bytes", &self.max_body_bytes)
             .finish()
+    }
+}
+
+/// The secret's digest, unless it is empty or blank: such a secret must match nothing, not
+/// the empty header a careless sender might send.
+fn usable(secret: WebhookSecret) -> Option<[u8; 32]> {
+    match secret.as_str().trim().is_empty() {
+        true => None,
+        false => Some(digest(secret.as_str())),
     }
 }
 
@@ -239,8 +319,7 @@ impl Delivery {
     /// A key for the occurrence this delivery reports, the same for every delivery of it
     /// whatever its invocation id: `eventType`, `correlationId` and the batch's `page`
     /// (`virtual-stage-event-ended:<correlation>:2`), or the invocation id when there is no
-    /// correlation id. A unique index on it in your database makes handling idempotent
-    /// across instances.
+    /// correlation id. The [`Receiver`] claims occurrences by it.
     pub fn occurrence_key(&self) -> String {
         let page = match &self.event {
             WebhookEvent::EventEnded(batch) => batch.page.unwrap_or(1),
@@ -271,6 +350,11 @@ impl fmt::Debug for Delivery {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// The verifier has no usable secret: every one it was given is empty or blank (an unset
+    /// environment variable, say). Answered `500`, so Sequel retries once it is fixed.
+    #[error("the webhook verifier has no usable secret (every secret given is empty or blank)")]
+    #[non_exhaustive]
+    NoUsableSecret,
     /// The request has no `x-introvoke-web-hook-auth` header.
     #[error("the delivery carries no `x-introvoke-web-hook-auth` key")]
     #[non_exhaustive]
@@ -302,12 +386,14 @@ impl Error {
         Error::Malformed { source }
     }
 
-    /// The status to answer: `401` for a missing or wrong key, `400` otherwise. Sequel
-    /// retries neither; it never gets `404`, which it reads as "endpoint gone".
+    /// The status to answer: `401` for a missing or wrong key and `400` for a malformed body
+    /// (Sequel retries neither), `500` when the verifier has no usable secret (Sequel retries).
+    /// Never `404`, which Sequel reads as "endpoint gone".
     pub fn status(&self) -> StatusCode {
-        match self.is_auth() {
-            true => StatusCode::UNAUTHORIZED,
-            false => StatusCode::BAD_REQUEST,
+        match self {
+            Error::NoUsableSecret => StatusCode::INTERNAL_SERVER_ERROR,
+            error if error.is_auth() => StatusCode::UNAUTHORIZED,
+            _ => StatusCode::BAD_REQUEST,
         }
     }
 

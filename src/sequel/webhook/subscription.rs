@@ -191,6 +191,50 @@ fn decode_subscription(
     })
 }
 
+/// How many days [`keep_webhook_alive`](crate::sequel::Client::keep_webhook_alive) extends a
+/// subscription by: Sequel's default length.
+pub const KEEP_ALIVE_EXTENSION_DAYS: u16 = 90;
+
+/// What [`keep_webhook_alive`](crate::sequel::Client::keep_webhook_alive) did.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum KeptAlive {
+    /// Enough days remain; nothing was changed.
+    Unchanged(WebhookSubscription),
+    /// Extended by [`KEEP_ALIVE_EXTENSION_DAYS`]; the secret is kept.
+    Extended(WebhookSubscription),
+    /// It had expired, or could not be extended, so it was renewed: deliveries now carry the
+    /// new secret. Store it, and give it to your verifier (keeping the old one a while with
+    /// [`Verifier::with_previous`](super::Verifier::with_previous)).
+    Renewed(Subscribed),
+}
+
+/// What keeping a subscription alive takes, decided from what Sequel says of it at `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeepAlive {
+    Nothing,
+    Extend,
+    Renew,
+}
+
+impl KeepAlive {
+    /// Renew an expired subscription (an extension of it is not documented to revive it),
+    /// extend one with fewer than `min_days_left` days left or no known expiry, else nothing.
+    pub(crate) fn decide(
+        subscription: &WebhookSubscription,
+        min_days_left: u16,
+        now: OffsetDateTime,
+    ) -> KeepAlive {
+        match subscription.expires_on {
+            Some(expires) if expires <= now => KeepAlive::Renew,
+            Some(expires) if expires - now >= time::Duration::days(i64::from(min_days_left)) => {
+                KeepAlive::Nothing
+            }
+            _ => KeepAlive::Extend,
+        }
+    }
+}
+
 /// Changes to a subscription: where deliveries go, and how many days more it lasts. The
 /// secret is kept (inferred: Sequel's summary says only renewing issues a new one).
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -1,0 +1,285 @@
+//! The handler's whole decision in one call: verify, claim the occurrence in the store, run
+//! the handler, then commit or release, and answer the status Sequel acts on.
+
+use std::future::Future;
+use std::time::Duration;
+
+use http::{HeaderMap, StatusCode};
+
+use super::event::{AttendedUser, EventDetails, WebhookEvent, WebhookType};
+use super::store::{Batch, Claim, Gathered, Holder, MemoryStore, StoreError, WebhookStore};
+use super::{Delivery, Error, Verifier};
+
+/// How long a claim holds unless [`Receiver::lease`] says otherwise: 5 minutes.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(300);
+/// How long a done occurrence, and an ended event's batches, are kept unless
+/// [`Receiver::keep`] says otherwise: 7 days, since Sequel does not document how long it
+/// retries.
+pub const DEFAULT_KEEP: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// Receives Sequel's webhooks: each occurrence handled once, across every replica that shares
+/// the store, and each ended event given once and whole. Share one across your handlers.
+///
+/// [`handle`](Receiver::handle) does the whole of it:
+///
+/// | what arrives | the handler | the answer |
+/// |---|---|---|
+/// | a new occurrence | runs; `Ok` records it done | `200` |
+/// | | runs; `Err` releases it | `500`: Sequel retries, on any replica |
+/// | a repeat of one done | does not run | `200` |
+/// | a repeat while another replica holds it (its handler runs, or it died and the [lease](Receiver::lease) has not lapsed) | does not run | `429`: Sequel retries |
+/// | an ended event's batch, not the last | does not run; the batch is stored | `200` |
+/// | the batch that completes it | runs once with every user, in page order | as for a new occurrence |
+/// | anything, while the store fails or stalls | does not run; nothing recorded | `503` |
+/// | a missing or wrong key | does not run | `401` (Sequel does not retry) |
+/// | a malformed body | does not run | `400` (Sequel does not retry) |
+/// | a delivery, while the verifier has no usable secret | does not run | `500`: retried once you fix the secret |
+///
+/// It never answers `404`, which Sequel reads as "endpoint gone".
+#[derive(Debug)]
+pub struct Receiver<S = MemoryStore> {
+    verifier: Verifier,
+    store: S,
+    lease: Duration,
+    keep: Duration,
+}
+
+/// What the handler is given: one occurrence, once across every replica.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Work {
+    /// One delivery of any type but the ended event's batches.
+    Delivery(Delivery),
+    /// An ended event with all its users, gathered from its batches.
+    EndedEvent(EndedEvent),
+}
+
+/// An ended event with all its users.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct EndedEvent {
+    /// The occurrence (`correlationId`).
+    pub correlation_id: Option<String>,
+    /// The event and company.
+    pub details: EventDetails,
+    /// Every user, in page order.
+    pub users: Vec<AttendedUser>,
+}
+
+/// What [`Receiver::handle`] did, and the status to answer with
+/// ([`status`](Handled::status)). Log the error of those that carry one.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Handled<E> {
+    /// The handler ran and returned `Ok`: `200`.
+    Done {
+        /// Set when the store could not record it done. It was handled, so the answer is still
+        /// `200`; a repeat within the lease is answered `429`, and one after it is handled
+        /// again.
+        unrecorded: Option<StoreError>,
+    },
+    /// An ended event's batch, stored; the event is not complete yet: `200`.
+    Stored,
+    /// A repeat of an occurrence already handled: `200`.
+    Repeat,
+    /// Another request holds the occurrence: `429`, so Sequel retries later.
+    Held,
+    /// The handler returned this error; the claim was released: `500`, so Sequel retries.
+    Failed {
+        /// The handler's error.
+        error: E,
+        /// Set when the store could not release the claim; the retry is then answered `429`
+        /// until the lease lapses.
+        unreleased: Option<StoreError>,
+    },
+    /// Refused: `401` for the key, `400` for the body, `500` when the verifier has no usable
+    /// secret.
+    Refused(Error),
+    /// The store failed or stalled; the handler did not run and nothing was recorded: `503`.
+    Unavailable(StoreError),
+}
+
+impl<E> Handled<E> {
+    /// The status to answer Sequel with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Handled::Done { .. } | Handled::Stored | Handled::Repeat => StatusCode::OK,
+            Handled::Held => StatusCode::TOO_MANY_REQUESTS,
+            Handled::Failed { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            Handled::Refused(error) => error.status(),
+            Handled::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+}
+
+impl Receiver<MemoryStore> {
+    /// A receiver that checks with `verifier` and keeps its state in this process's memory:
+    /// for one process. With several replicas, or restarts while deliveries are under way,
+    /// use [`with_store`](Receiver::with_store).
+    pub fn new(verifier: Verifier) -> Receiver<MemoryStore> {
+        Receiver::with_store(verifier, MemoryStore::new())
+    }
+}
+
+impl<S: WebhookStore> Receiver<S> {
+    /// A receiver that checks with `verifier` and keeps its state in `store`, shared by every
+    /// replica.
+    pub fn with_store(verifier: Verifier, store: S) -> Receiver<S> {
+        Receiver {
+            verifier,
+            store,
+            lease: DEFAULT_LEASE,
+            keep: DEFAULT_KEEP,
+        }
+    }
+
+    /// How long a claim holds while its handler runs ([`DEFAULT_LEASE`] unless set). Longer
+    /// than your slowest handler, or a slow one may be run again beside it; as short as that
+    /// allows, since it is how long a dead replica's occurrence waits to be retried.
+    #[must_use]
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// How long a done occurrence, and an ended event's batches, are kept ([`DEFAULT_KEEP`]
+    /// unless set): longer than Sequel goes on retrying one delivery.
+    #[must_use]
+    pub fn keep(mut self, keep: Duration) -> Self {
+        self.keep = keep;
+        self
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Verifies the request, claims its occurrence, runs `handler` on it, records the outcome,
+    /// and says what to answer; see [`Receiver`] for each case.
+    ///
+    /// ```
+    /// use event_sso::sequel::webhook::{Receiver, Verifier, WebhookEvent, Work};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let receiver = Receiver::new(Verifier::new("the-subscription-secret"));
+    /// # let mut headers = event_sso::http::HeaderMap::new();
+    /// # headers.insert("x-introvoke-web-hook-auth", "the-subscription-secret".parse()?);
+    /// # let body = br#"{"eventType":"new-attendee-pre-registration","webHookInvocationId":"i-1","correlationId":"c-1","timestamp":"2025-01-07T10:05:24.000Z","details":{"eventId":"e-1","attendee":{"name":"Ada","email":"ada@example.com","registrationInfo":[]}}}"#;
+    /// // For each POST: the headers and the body as received.
+    /// let handled = receiver
+    ///     .handle(&headers, body, |work| async move {
+    ///         if let Work::Delivery(delivery) = work
+    ///             && let WebhookEvent::AttendeePreRegistered(registration) = delivery.event()
+    ///         {
+    ///             // record registration.attendee.email; an Err here is answered 500 and retried
+    /// #           assert_eq!(registration.attendee.email.as_deref(), Some("ada@example.com"));
+    ///         }
+    ///         Ok::<(), std::io::Error>(())
+    ///     })
+    ///     .await;
+    /// assert_eq!(handled.status(), 200); // answer this status, whatever happened
+    /// # Ok(()) }
+    /// ```
+    pub async fn handle<F, Fut, E>(&self, headers: &HeaderMap, body: &[u8], handler: F) -> Handled<E>
+    where
+        F: FnOnce(Work) -> Fut,
+        Fut: Future<Output = Result<(), E>>,
+    {
+        let delivery = match self.verifier.verify(headers, body) {
+            Ok(delivery) => delivery,
+            Err(error) => return Handled::Refused(error),
+        };
+        let holder = Holder::new();
+        match delivery.event() {
+            WebhookEvent::EventEnded(batch) => {
+                let key = ended_key(&delivery);
+                let users = batch.users.len() as u64;
+                let batch = Batch {
+                    page: batch.page.unwrap_or(1),
+                    users,
+                    // Sequel's older format has no `totalCount`: one batch is the whole event.
+                    total: batch.total_count.unwrap_or(users),
+                    body,
+                };
+                let gathered = self
+                    .store
+                    .gather(&key, batch, &holder, self.lease, self.keep)
+                    .await;
+                let bodies = match gathered {
+                    Ok(Gathered::Complete(bodies)) => bodies,
+                    Ok(Gathered::Stored) => return Handled::Stored,
+                    Ok(Gathered::Held) => return Handled::Held,
+                    Ok(Gathered::Done) => return Handled::Repeat,
+                    Err(error) => return Handled::Unavailable(error),
+                };
+                let event = match assemble(&delivery, &bodies) {
+                    Some(event) => event,
+                    None => {
+                        let _ = self.store.release(&key, &holder).await;
+                        return Handled::Unavailable(StoreError::new(
+                            "gave back a batch that no longer reads as a delivery",
+                        ));
+                    }
+                };
+                self.run(&key, &holder, handler(Work::EndedEvent(event))).await
+            }
+            _ => {
+                let key = delivery.occurrence_key();
+                match self.store.claim(&key, &holder, self.lease).await {
+                    Ok(Claim::Claimed) => {}
+                    Ok(Claim::Held) => return Handled::Held,
+                    Ok(Claim::Done) => return Handled::Repeat,
+                    Err(error) => return Handled::Unavailable(error),
+                }
+                self.run(&key, &holder, handler(Work::Delivery(delivery))).await
+            }
+        }
+    }
+
+    /// Runs a claimed occurrence's handler, then commits or releases the claim.
+    async fn run<E>(
+        &self,
+        key: &str,
+        holder: &Holder,
+        handled: impl Future<Output = Result<(), E>>,
+    ) -> Handled<E> {
+        match handled.await {
+            Ok(()) => Handled::Done {
+                unrecorded: self.store.commit(key, holder, self.keep).await.err(),
+            },
+            Err(error) => Handled::Failed {
+                error,
+                unreleased: self.store.release(key, holder).await.err(),
+            },
+        }
+    }
+}
+
+/// The key of an ended event: its type and `correlationId`, shared by its batches; the
+/// invocation id when there is no correlation id (then a batch is the whole event).
+fn ended_key(delivery: &Delivery) -> String {
+    let kind = WebhookType::EventEnded;
+    match delivery.correlation_id() {
+        Some(correlation) => format!("{}:{correlation}", kind.as_str()),
+        None => format!("{}:invocation:{}", kind.as_str(), delivery.invocation_id()),
+    }
+}
+
+/// The whole event from its batches' bodies, in page order; `None` if one no longer reads.
+fn assemble(completing: &Delivery, bodies: &[Vec<u8>]) -> Option<EndedEvent> {
+    let mut users = Vec::new();
+    let mut details = None;
+    for body in bodies {
+        let WebhookEvent::EventEnded(batch) = Delivery::parse(body).ok()?.into_event() else {
+            return None;
+        };
+        details.get_or_insert(batch.details);
+        users.extend(batch.users);
+    }
+    Some(EndedEvent {
+        correlation_id: completing.correlation_id().map(str::to_owned),
+        details: details?,
+        users,
+    })
+}

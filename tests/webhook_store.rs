@@ -1,0 +1,684 @@
+//! The webhook receiver's state: one conformance suite run on the in-memory store and on a
+//! real Redis, then replicas (three receivers, each with its own connection) sharing Redis
+//! through retries, failures, a receiver dropped mid-handler, a restart, a paused Redis and a
+//! Redis restarted from its append-only file.
+//!
+//! The Redis tests need `REDIS_URL` (and, for the pause and restart, `REDIS_SERVER`, the
+//! `redis-server` binary); `bash .ci/run` provides both. Without them they fail, saying so.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use event_sso::http::{HeaderMap, StatusCode};
+use event_sso::sequel::webhook::{
+    AUTH_HEADER, EndedEvent, Handled, MemoryStore, Receiver, Verifier, WebhookEvent, WebhookStore, Work,
+};
+use serde_json::json;
+
+const SECRET: &str = "whsec-\"quoted\"\\escaped-ada@example.com";
+
+fn headers() -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert(AUTH_HEADER, SECRET.parse().unwrap());
+    headers
+}
+
+/// A pre-registration: `invocation` for this delivery, `correlation` for the occurrence.
+fn registration(invocation: &str, correlation: &str) -> Vec<u8> {
+    json!({"eventType": "new-attendee-pre-registration", "webHookInvocationId": invocation,
+           "correlationId": correlation, "timestamp": "2025-01-07T10:05:24.000Z",
+           "details": {"eventId": "e-1", "attendee": {"name": "Ada", "email": correlation, "registrationInfo": []}}})
+    .to_string()
+    .into_bytes()
+}
+
+/// Page `page` of an ended event of `total` users in pages of `size`.
+fn batch(correlation: &str, page: u64, size: u64, total: u64) -> Vec<u8> {
+    let first = (page - 1) * size;
+    let users: Vec<_> = (first..(first + size).min(total))
+        .map(|i| json!({"name": format!("P{i}"), "email": format!("p{i}@example.com")}))
+        .collect();
+    json!({"eventType": "virtual-stage-event-ended", "webHookInvocationId": format!("{correlation}-{page}-{}", common_nonce()),
+           "correlationId": correlation, "timestamp": "2025-01-07T10:05:24.000Z",
+           "details": {"eventId": "e-1", "eventName": "Launch", "totalCount": total, "page": page, "size": size, "users": users}})
+    .to_string()
+    .into_bytes()
+}
+
+/// Each retry of a batch gets a new invocation id, as Sequel's may.
+fn common_nonce() -> usize {
+    static NONCE: AtomicUsize = AtomicUsize::new(0);
+    NONCE.fetch_add(1, Ordering::SeqCst)
+}
+
+/// What the handlers saw, across every receiver.
+#[derive(Default)]
+struct Ledger {
+    handled: Mutex<BTreeMap<String, usize>>,
+    ended: Mutex<Vec<EndedEvent>>,
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
+}
+
+impl Ledger {
+    fn times(&self, email: &str) -> usize {
+        self.handled.lock().unwrap().get(email).copied().unwrap_or(0)
+    }
+}
+
+/// Receives `body` at `receiver`, the handler recording into `ledger`, failing when `fail`,
+/// and waiting `hold` first.
+async fn deliver<S: WebhookStore>(
+    receiver: &Receiver<S>,
+    ledger: &Ledger,
+    body: &[u8],
+    fail: bool,
+    hold: Duration,
+) -> StatusCode {
+    let handled = receiver
+        .handle(&headers(), body, |work| async move {
+            let now = ledger.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            ledger.most_in_flight.fetch_max(now, Ordering::SeqCst);
+            tokio::time::sleep(hold).await;
+            ledger.in_flight.fetch_sub(1, Ordering::SeqCst);
+            if fail {
+                return Err("the handler failed");
+            }
+            match work {
+                Work::Delivery(delivery) => {
+                    let WebhookEvent::AttendeePreRegistered(registration) = delivery.event() else {
+                        panic!("only registrations are sent one by one here")
+                    };
+                    let email = registration.attendee.email.clone().unwrap();
+                    *ledger.handled.lock().unwrap().entry(email).or_default() += 1;
+                }
+                Work::EndedEvent(event) => ledger.ended.lock().unwrap().push(event),
+                _ => unreachable!(),
+            }
+            Ok(())
+        })
+        .await;
+    assert_ne!(handled.status(), StatusCode::NOT_FOUND, "never 404");
+    if let Handled::Failed { error, unreleased } = &handled {
+        assert_eq!(*error, "the handler failed");
+        assert!(unreleased.is_none(), "{unreleased:?}");
+    }
+    handled.status()
+}
+
+const NO_WAIT: Duration = Duration::ZERO;
+
+fn users(event: &EndedEvent) -> Vec<String> {
+    event.users.iter().map(|u| u.email.clone().unwrap()).collect()
+}
+
+fn all_users(total: u64) -> Vec<String> {
+    (0..total).map(|i| format!("p{i}@example.com")).collect()
+}
+
+// ---- the conformance suite: every store keeps the same contract ----------------------------
+
+/// Handled once: a repeat (same or new invocation id) is 200 without the handler.
+async fn once_and_repeats<S: WebhookStore>(receiver: Receiver<S>) {
+    let ledger = Ledger::default();
+    let first = registration("inv-1", "ada@example.com");
+    let retry = registration("inv-2", "ada@example.com");
+    assert_eq!(deliver(&receiver, &ledger, &first, false, NO_WAIT).await, 200);
+    assert_eq!(deliver(&receiver, &ledger, &first, false, NO_WAIT).await, 200);
+    assert_eq!(deliver(&receiver, &ledger, &retry, false, NO_WAIT).await, 200);
+    assert_eq!(ledger.times("ada@example.com"), 1);
+}
+
+/// A failing handler is answered 500 and its claim released: the retry runs it again.
+async fn a_failure_is_retried<S: WebhookStore>(receiver: Receiver<S>) {
+    let ledger = Ledger::default();
+    let body = registration("inv-1", "bob@example.com");
+    assert_eq!(deliver(&receiver, &ledger, &body, true, NO_WAIT).await, 500);
+    assert_eq!(ledger.times("bob@example.com"), 0);
+    assert_eq!(deliver(&receiver, &ledger, &body, false, NO_WAIT).await, 200);
+    assert_eq!(ledger.times("bob@example.com"), 1);
+}
+
+/// A repeat while the first is being handled is 429, and the handler runs once at a time.
+async fn a_repeat_while_handling_is_429<S: WebhookStore>(receiver: Receiver<S>) {
+    let ledger = Ledger::default();
+    let body = registration("inv-1", "cy@example.com");
+    let slow = deliver(&receiver, &ledger, &body, false, Duration::from_millis(300));
+    let repeat = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        deliver(&receiver, &ledger, &body, false, NO_WAIT).await
+    };
+    let (slow, repeat) = tokio::join!(slow, repeat);
+    assert_eq!((slow, repeat), (StatusCode::OK, StatusCode::TOO_MANY_REQUESTS));
+    assert_eq!(ledger.most_in_flight.load(Ordering::SeqCst), 1);
+    assert_eq!(deliver(&receiver, &ledger, &body, false, NO_WAIT).await, 200);
+    assert_eq!(ledger.times("cy@example.com"), 1);
+}
+
+/// A handler that never finishes (its request dropped, its replica gone) holds the occurrence
+/// only until the lease lapses; then the retry is handled.
+async fn a_lapsed_lease_lets_the_retry_in<S: WebhookStore>(receiver: Receiver<S>) {
+    let receiver = receiver.lease(Duration::from_millis(300));
+    let ledger = Ledger::default();
+    let body = registration("inv-1", "dee@example.com");
+    let dropped = tokio::time::timeout(
+        Duration::from_millis(50),
+        deliver(&receiver, &ledger, &body, false, Duration::from_secs(60)),
+    )
+    .await;
+    assert!(dropped.is_err(), "the first handler was cut off");
+    assert_eq!(deliver(&receiver, &ledger, &body, false, NO_WAIT).await, 429);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(deliver(&receiver, &ledger, &body, false, NO_WAIT).await, 200);
+    assert_eq!(ledger.times("dee@example.com"), 1);
+}
+
+/// Batches in any order, one repeated: stored (200) until the last, which gives the whole
+/// event once, in page order. A failure there releases it; the last batch's retry completes
+/// it; a later repeat is 200 with nothing given.
+async fn an_ended_event_is_given_once_and_whole<S: WebhookStore>(receiver: Receiver<S>) {
+    let ledger = Ledger::default();
+    let (size, total) = (3, 8);
+    for page in [3, 1, 1] {
+        let status = deliver(
+            &receiver,
+            &ledger,
+            &batch("end-1", page, size, total),
+            false,
+            NO_WAIT,
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+    assert!(
+        ledger.ended.lock().unwrap().is_empty(),
+        "not before the last batch"
+    );
+    let last = batch("end-1", 2, size, total);
+    assert_eq!(deliver(&receiver, &ledger, &last, true, NO_WAIT).await, 500);
+    assert_eq!(deliver(&receiver, &ledger, &last, false, NO_WAIT).await, 200);
+    assert_eq!(
+        deliver(
+            &receiver,
+            &ledger,
+            &batch("end-1", 1, size, total),
+            false,
+            NO_WAIT
+        )
+        .await,
+        200
+    );
+    let ended = ledger.ended.lock().unwrap();
+    assert_eq!(ended.len(), 1);
+    assert_eq!(users(&ended[0]), all_users(total));
+    assert_eq!(ended[0].correlation_id.as_deref(), Some("end-1"));
+    assert_eq!(ended[0].details.event_name.as_deref(), Some("Launch"));
+}
+
+/// A done occurrence is kept `keep`, then forgotten (every entry has a lifetime).
+async fn done_is_kept_for_keep<S: WebhookStore>(receiver: Receiver<S>) {
+    let receiver = receiver.keep(Duration::from_millis(300));
+    let ledger = Ledger::default();
+    let body = registration("inv-1", "eve@example.com");
+    assert_eq!(deliver(&receiver, &ledger, &body, false, NO_WAIT).await, 200);
+    assert_eq!(deliver(&receiver, &ledger, &body, false, NO_WAIT).await, 200);
+    assert_eq!(ledger.times("eve@example.com"), 1);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(deliver(&receiver, &ledger, &body, false, NO_WAIT).await, 200);
+    assert_eq!(ledger.times("eve@example.com"), 2, "forgotten after keep");
+}
+
+/// A refused delivery never reaches the store or the handler.
+async fn refusals_touch_nothing<S: WebhookStore>(receiver: Receiver<S>) {
+    let ledger = Ledger::default();
+    let body = registration("inv-1", "fay@example.com");
+    let mut wrong = HeaderMap::new();
+    wrong.insert(AUTH_HEADER, "wrong".parse().unwrap());
+    let refused = receiver
+        .handle(&wrong, &body, |_| async { Ok::<(), ()>(()) })
+        .await;
+    assert_eq!(refused.status(), 401);
+    let malformed = receiver
+        .handle(&headers(), b"{", |_| async { Ok::<(), ()>(()) })
+        .await;
+    assert_eq!(malformed.status(), 400);
+    assert_eq!(deliver(&receiver, &ledger, &body, false, NO_WAIT).await, 200);
+    assert_eq!(ledger.times("fay@example.com"), 1);
+}
+
+macro_rules! conformance {
+    ($store:expr) => {
+        conformance!(@each $store;
+            once_and_repeats, a_failure_is_retried, a_repeat_while_handling_is_429,
+            a_lapsed_lease_lets_the_retry_in, an_ended_event_is_given_once_and_whole,
+            done_is_kept_for_keep, refusals_touch_nothing);
+    };
+    (@each $store:expr; $($scenario:ident),*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $scenario() {
+                let store = $store;
+                super::$scenario(event_sso::sequel::webhook::Receiver::with_store(super::verifier(), store)).await;
+            }
+        )*
+    };
+}
+
+fn verifier() -> Verifier {
+    Verifier::new(SECRET)
+}
+
+mod memory {
+    conformance!(super::MemoryStore::new());
+}
+
+#[cfg(feature = "redis")]
+mod redis {
+    use super::*;
+
+    conformance!(super::redis::store(&super::redis::fresh_prefix()).await);
+
+    /// `REDIS_URL`, or a failure that says how to get one.
+    pub fn url() -> String {
+        std::env::var("REDIS_URL").unwrap_or_else(|_| {
+            panic!(
+                "REDIS_URL is not set: these tests need a Redis. Run `bash .ci/run`, or start one \
+                 (`redis-server --port 6390 --save '' --appendonly no &`) and run \
+                 `REDIS_URL=redis://127.0.0.1:6390/ REDIS_SERVER=$(command -v redis-server) \
+                 cargo test --features blocking,tracing,fake,redis --test webhook_store`"
+            )
+        })
+    }
+
+    /// A prefix no other test uses, so tests share one Redis without meeting.
+    pub fn fresh_prefix() -> String {
+        format!("test:{}:{}", std::process::id(), super::common_nonce())
+    }
+
+    pub async fn store(prefix: &str) -> RedisStore {
+        RedisStore::connect_with(
+            &url(),
+            RedisOptions::new().prefix(prefix).timeout(Duration::from_secs(1)),
+        )
+        .await
+        .unwrap()
+    }
+
+    use event_sso::sequel::webhook::{RedisOptions, RedisStore};
+
+    /// Every key the store made has a lifetime, under the prefix.
+    #[tokio::test]
+    async fn every_key_has_a_ttl_and_the_prefix() {
+        let prefix = fresh_prefix();
+        let receiver = Receiver::with_store(verifier(), store(&prefix).await);
+        let ledger = Ledger::default();
+        deliver(
+            &receiver,
+            &ledger,
+            &registration("i", "a@example.com"),
+            false,
+            NO_WAIT,
+        )
+        .await;
+        deliver(
+            &receiver,
+            &ledger,
+            &registration("j", "b@example.com"),
+            true,
+            NO_WAIT,
+        )
+        .await;
+        deliver(&receiver, &ledger, &batch("ttl", 1, 2, 4), false, NO_WAIT).await;
+        let _ = tokio::time::timeout(
+            Duration::from_millis(50),
+            deliver(
+                &receiver,
+                &ledger,
+                &registration("k", "c@example.com"),
+                false,
+                Duration::from_secs(60),
+            ),
+        )
+        .await;
+        let mut raw = ::redis::Client::open(url())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        let keys: Vec<String> = ::redis::cmd("KEYS")
+            .arg(format!("{prefix}*"))
+            .query_async(&mut raw)
+            .await
+            .unwrap();
+        assert_eq!(keys.len(), 3, "done, held and gathering: {keys:?}");
+        for key in keys {
+            let ttl: i64 = ::redis::cmd("PTTL")
+                .arg(&key)
+                .query_async(&mut raw)
+                .await
+                .unwrap();
+            assert!(ttl > 0, "{key} has no TTL ({ttl})");
+            assert!(key.contains('{') && key.contains('}'), "{key}: hash-tagged");
+        }
+    }
+
+    /// The password never prints: not in the store's Debug, not in an error.
+    #[tokio::test]
+    async fn the_password_never_prints() {
+        let marker = "pa\"ss\\word-ada@example.com";
+        let encoded = marker
+            .replace('"', "%22")
+            .replace('\\', "%5C")
+            .replace('@', "%40");
+        let address = url().trim_start_matches("redis://").to_owned();
+        let refused = RedisStore::connect(&format!("redis://nobody:{encoded}@{address}"))
+            .await
+            .unwrap_err();
+        let shown = format!("{refused} {refused:?} {:?}", std::error::Error::source(&refused));
+        assert!(!shown.contains("pa\"ss") && !shown.contains(&encoded), "{shown}");
+        assert!(shown.contains("webhook store"), "{shown}");
+        let store = store(&fresh_prefix()).await;
+        assert!(!format!("{store:?}").contains(&url()));
+    }
+
+    /// A Redis of the test's own, on a free loopback port with its own directory, so it can
+    /// be paused, killed and restarted without touching the shared one.
+    struct OwnRedis {
+        port: u16,
+        dir: std::path::PathBuf,
+        process: std::process::Child,
+    }
+
+    impl OwnRedis {
+        fn start() -> OwnRedis {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let dir = std::env::temp_dir().join(format!("event-sso-redis-{}-{port}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let process = OwnRedis::spawn(port, &dir);
+            OwnRedis { port, dir, process }
+        }
+
+        fn spawn(port: u16, dir: &std::path::Path) -> std::process::Child {
+            let binary = std::env::var("REDIS_SERVER").unwrap_or_else(|_| {
+                panic!("REDIS_SERVER is not set: this test starts its own Redis. Run `bash .ci/run`, or set REDIS_SERVER=$(command -v redis-server) (Debian: `apt-get install -y redis-server`)")
+            });
+            let mut child = std::process::Command::new(binary)
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
+                .args(["--appendonly", "yes", "--appendfsync", "always"])
+                .arg("--dir")
+                .arg(dir)
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            for _ in 0..100 {
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return child;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            child.kill().ok();
+            child.wait().ok();
+            panic!("redis-server did not start on port {port}");
+        }
+
+        fn url(&self) -> String {
+            format!("redis://127.0.0.1:{}/", self.port)
+        }
+
+        fn signal(&self, name: &str) {
+            let pid = self.process.id().to_string();
+            let status = std::process::Command::new("kill")
+                .arg(format!("-{name}"))
+                .arg(pid)
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+
+        /// Killed (no goodbye, as a crash), then started again on its append-only file.
+        fn crash_and_restart(&mut self) {
+            self.process.kill().unwrap();
+            self.process.wait().unwrap();
+            self.process = OwnRedis::spawn(self.port, &self.dir);
+        }
+    }
+
+    impl Drop for OwnRedis {
+        fn drop(&mut self) {
+            self.signal("CONT");
+            self.process.kill().ok();
+            self.process.wait().ok();
+            std::fs::remove_dir_all(&self.dir).ok();
+        }
+    }
+
+    async fn receivers(url: &str, prefix: &str, lease: Duration) -> Vec<Receiver<RedisStore>> {
+        let mut receivers = Vec::new();
+        for _ in 0..3 {
+            let options = RedisOptions::new()
+                .prefix(prefix)
+                .timeout(Duration::from_millis(500));
+            let store = RedisStore::connect_with(url, options).await.unwrap();
+            receivers.push(Receiver::with_store(verifier(), store).lease(lease));
+        }
+        receivers
+    }
+
+    /// Sequel's retries after 429 and 5xx: up to `attempts` tries, `pause` apart.
+    async fn until_ok(receiver: &Receiver<RedisStore>, ledger: &Ledger, body: &[u8]) -> Vec<u16> {
+        let mut answers = Vec::new();
+        for _ in 0..40 {
+            let status = deliver(receiver, ledger, body, false, NO_WAIT).await;
+            answers.push(status.as_u16());
+            if status == 200 {
+                return answers;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("never 200: {answers:?}");
+    }
+
+    /// Three replicas, each with its own connection: retries spread over them, a repeat while
+    /// the first is handled, a failing handler, one dropped mid-handler, and an ended event's
+    /// batches spread over them with a repeat and a replica restarted between batches.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn three_replicas_handle_each_occurrence_once() {
+        let prefix = fresh_prefix();
+        let mut replicas = receivers(&url(), &prefix, Duration::from_millis(400)).await;
+        let ledger = Ledger::default();
+        let mut statuses = Vec::new();
+
+        // Five registrations, each delivered to one replica and retried on the other two.
+        for i in 0..5 {
+            for retry in 0..3 {
+                let body = registration(&format!("inv-{i}-{retry}"), &format!("r{i}@example.com"));
+                statuses.push(deliver(&replicas[(i + retry) % 3], &ledger, &body, false, NO_WAIT).await);
+            }
+        }
+        assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+
+        // A repeat on another replica while the first is still handled: 429.
+        let body = registration("slow", "slow@example.com");
+        let (first, repeat) = tokio::join!(
+            deliver(&replicas[0], &ledger, &body, false, Duration::from_millis(300)),
+            async {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                deliver(&replicas[1], &ledger, &body, false, NO_WAIT).await
+            }
+        );
+        assert_eq!((first.as_u16(), repeat.as_u16()), (200, 429));
+        assert_eq!(deliver(&replicas[2], &ledger, &body, false, NO_WAIT).await, 200);
+
+        // A failing handler on one replica; the retry on another handles it.
+        let body = registration("fails", "fails@example.com");
+        assert_eq!(deliver(&replicas[1], &ledger, &body, true, NO_WAIT).await, 500);
+        assert_eq!(deliver(&replicas[2], &ledger, &body, false, NO_WAIT).await, 200);
+
+        // A replica dropped mid-handler: 429 until its lease lapses, then handled elsewhere.
+        let body = registration("dropped", "dropped@example.com");
+        let cut = tokio::time::timeout(
+            Duration::from_millis(50),
+            deliver(&replicas[2], &ledger, &body, false, Duration::from_secs(60)),
+        )
+        .await;
+        assert!(cut.is_err());
+        let answers = until_ok(&replicas[0], &ledger, &body).await;
+        assert_eq!(answers.first(), Some(&429), "{answers:?}");
+
+        // An ended event's batches spread over them, one repeated, a replica restarted between.
+        let (size, total) = (3, 8);
+        assert_eq!(
+            deliver(
+                &replicas[0],
+                &ledger,
+                &batch("ended", 1, size, total),
+                false,
+                NO_WAIT
+            )
+            .await,
+            200
+        );
+        assert_eq!(
+            deliver(
+                &replicas[1],
+                &ledger,
+                &batch("ended", 1, size, total),
+                false,
+                NO_WAIT
+            )
+            .await,
+            200
+        );
+        replicas.remove(2); // a deploy: its connection closes
+        let restarted = receivers(&url(), &prefix, Duration::from_millis(400))
+            .await
+            .remove(0);
+        replicas.push(restarted);
+        assert_eq!(
+            deliver(
+                &replicas[2],
+                &ledger,
+                &batch("ended", 3, size, total),
+                false,
+                NO_WAIT
+            )
+            .await,
+            200
+        );
+        assert!(ledger.ended.lock().unwrap().is_empty());
+        assert_eq!(
+            deliver(
+                &replicas[1],
+                &ledger,
+                &batch("ended", 2, size, total),
+                false,
+                NO_WAIT
+            )
+            .await,
+            200
+        );
+        assert_eq!(
+            deliver(
+                &replicas[0],
+                &ledger,
+                &batch("ended", 2, size, total),
+                false,
+                NO_WAIT
+            )
+            .await,
+            200
+        );
+
+        // The count: each occurrence once, the ended event once and whole.
+        let handled = ledger.handled.lock().unwrap().clone();
+        assert_eq!(handled.len(), 8, "{handled:?}");
+        assert!(handled.values().all(|times| *times == 1), "{handled:?}");
+        let ended = ledger.ended.lock().unwrap();
+        assert_eq!(ended.len(), 1);
+        assert_eq!(users(&ended[0]), all_users(total));
+    }
+
+    /// Redis paused (SIGSTOP): every replica answers 503 within its bound, runs nothing, and
+    /// records nothing. Then Redis crashes and restarts on its append-only file: the replicas
+    /// reconnect by themselves, and what was recorded before (done occurrences, stored
+    /// batches) holds.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_paused_then_restarted_redis_loses_nothing() {
+        let mut redis = OwnRedis::start();
+        let replicas = receivers(&redis.url(), "own", Duration::from_secs(5)).await;
+        let ledger = Ledger::default();
+        let (size, total) = (2, 5);
+        for (i, replica) in replicas.iter().enumerate() {
+            let body = registration(&format!("inv-{i}"), &format!("p{i}@example.com"));
+            assert_eq!(deliver(replica, &ledger, &body, false, NO_WAIT).await, 200);
+        }
+        assert_eq!(
+            deliver(
+                &replicas[0],
+                &ledger,
+                &batch("aof", 1, size, total),
+                false,
+                NO_WAIT
+            )
+            .await,
+            200
+        );
+        assert_eq!(
+            deliver(
+                &replicas[1],
+                &ledger,
+                &batch("aof", 3, size, total),
+                false,
+                NO_WAIT
+            )
+            .await,
+            200
+        );
+
+        redis.signal("STOP");
+        let body = registration("inv-paused", "paused@example.com");
+        for replica in &replicas {
+            let started = std::time::Instant::now();
+            assert_eq!(deliver(replica, &ledger, &body, false, NO_WAIT).await, 503);
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "{:?}",
+                started.elapsed()
+            );
+        }
+        assert_eq!(ledger.times("paused@example.com"), 0, "nothing ran while paused");
+        redis.signal("CONT");
+
+        redis.crash_and_restart();
+        // Sequel's retries: the first may meet a connection the crash dropped.
+        for (i, replica) in replicas.iter().enumerate() {
+            let body = registration(&format!("inv-{i}-again"), &format!("p{i}@example.com"));
+            until_ok(replica, &ledger, &body).await;
+        }
+        until_ok(
+            &replicas[2],
+            &ledger,
+            &registration("inv-paused", "paused@example.com"),
+        )
+        .await;
+        until_ok(&replicas[2], &ledger, &batch("aof", 2, size, total)).await;
+
+        let handled = ledger.handled.lock().unwrap().clone();
+        assert_eq!(handled.len(), 4, "{handled:?}");
+        assert!(
+            handled.values().all(|times| *times == 1),
+            "done survived the crash: {handled:?}"
+        );
+        let ended = ledger.ended.lock().unwrap();
+        assert_eq!(ended.len(), 1, "the batches stored before the crash survived it");
+        assert_eq!(users(&ended[0]), all_users(total));
+    }
+}
