@@ -9,8 +9,8 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use event_sso::http::{HeaderMap, StatusCode};
@@ -606,6 +606,123 @@ mod redis {
         assert_eq!(users(&ended[0]), all_users(total));
     }
 
+    /// End to end: the fake Sequel's deliveries (each sent twice, retried after 429 and 5xx)
+    /// reach three replicas on Redis in turn; the first handler run fails. Each registration
+    /// is handled once, the ended event given once and whole, and every delivery ends in 200.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_fakes_deliveries_through_three_replicas_on_redis() {
+        use event_sso::sequel::fake::FakeSequel;
+        use event_sso::sequel::webhook::{NewSubscription, WebhookType};
+
+        let fake = tokio::task::spawn_blocking(|| FakeSequel::start().unwrap())
+            .await
+            .unwrap();
+        let client = event_sso::sequel::Client::builder(fake.credentials())
+            .base_url(fake.base_url())
+            .build()
+            .unwrap();
+        let prefix = fresh_prefix();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = url::Url::parse(&format!("http://{}/hooks", listener.local_addr().unwrap())).unwrap();
+        let mut secrets = Vec::new();
+        for kind in [WebhookType::AttendeePreRegistered, WebhookType::EventEnded] {
+            let subscription = NewSubscription::new(kind, fake.company_id(), endpoint.clone());
+            secrets.push(client.subscribe_webhook(&subscription).await.unwrap().secret);
+        }
+        let mut replicas = Vec::new();
+        for _ in 0..3 {
+            let store = RedisStore::connect_with(&url(), RedisOptions::new().prefix(&prefix))
+                .await
+                .unwrap();
+            replicas.push(Receiver::with_store(Verifier::any_of(secrets.clone()), store));
+        }
+        struct App {
+            replicas: Vec<Receiver<RedisStore>>,
+            turn: AtomicUsize,
+            fail_first: AtomicUsize,
+            ledger: Ledger,
+        }
+        let app = Arc::new(App {
+            replicas,
+            turn: AtomicUsize::new(0),
+            fail_first: AtomicUsize::new(1),
+            ledger: Ledger::default(),
+        });
+        async fn hook(
+            axum::extract::State(app): axum::extract::State<Arc<App>>,
+            headers: HeaderMap,
+            body: axum::body::Bytes,
+        ) -> StatusCode {
+            let replica = &app.replicas[app.turn.fetch_add(1, Ordering::SeqCst) % 3];
+            let app = &app;
+            let handled = replica
+                .handle(&headers, &body, |work| async move {
+                    if app
+                        .fail_first
+                        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                        .is_ok()
+                    {
+                        return Err("failed once");
+                    }
+                    match work {
+                        Work::Delivery(delivery) => {
+                            if let WebhookEvent::AttendeePreRegistered(registration) = delivery.event() {
+                                let email = registration.attendee.email.clone().unwrap();
+                                *app.ledger.handled.lock().unwrap().entry(email).or_default() += 1;
+                            }
+                        }
+                        Work::EndedEvent(event) => app.ledger.ended.lock().unwrap().push(event),
+                        _ => {}
+                    }
+                    Ok(())
+                })
+                .await;
+            handled.status()
+        }
+        let router = axum::Router::new()
+            .route("/hooks", axum::routing::post(hook))
+            .with_state(app.clone());
+        tokio::spawn(axum::serve(listener, router).into_future());
+
+        fake.deliver_twice(true);
+        let event = fake.add_event("Launch");
+        for i in 0..3 {
+            let person = event_sso::sequel::Registration::new(format!("P{i}"), format!("p{i}@example.com"));
+            client.register(&event, &person).await.unwrap();
+        }
+        assert!(fake.end_event(&event, 2));
+        let delivered =
+            tokio::task::spawn_blocking(move || fake.wait_for_deliveries(10, Duration::from_secs(20)))
+                .await
+                .unwrap();
+        assert_eq!(
+            delivered.len(),
+            10,
+            "3 registrations and 2 batches, each sent twice"
+        );
+        for delivery in &delivered {
+            assert_eq!(
+                delivery.answers.last(),
+                Some(&Some(StatusCode::OK)),
+                "{:?}",
+                delivery.answers
+            );
+            assert!(!delivery.answers.contains(&Some(StatusCode::NOT_FOUND)));
+        }
+        assert!(
+            delivered
+                .iter()
+                .any(|d| d.answers.contains(&Some(StatusCode::INTERNAL_SERVER_ERROR))),
+            "the failed run was answered 500 and retried"
+        );
+        let handled = app.ledger.handled.lock().unwrap().clone();
+        assert_eq!(handled.len(), 3, "{handled:?}");
+        assert!(handled.values().all(|times| *times == 1), "{handled:?}");
+        let ended = app.ledger.ended.lock().unwrap();
+        assert_eq!(ended.len(), 1);
+        assert_eq!(users(&ended[0]).len(), 3);
+    }
+
     /// Redis paused (SIGSTOP): every replica answers 503 within its bound, runs nothing, and
     /// records nothing. Then Redis crashes and restarts on its append-only file: the replicas
     /// reconnect by themselves, and what was recorded before (done occurrences, stored
@@ -681,4 +798,42 @@ mod redis {
         assert_eq!(ended.len(), 1, "the batches stored before the crash survived it");
         assert_eq!(users(&ended[0]), all_users(total));
     }
+}
+
+/// The example's app, as it runs: its router and body limit.
+#[cfg(feature = "redis")]
+#[path = "../examples/webhook_receiver.rs"]
+#[allow(dead_code)]
+mod example;
+
+/// An ended event's users sent all at once, larger than axum's 2 MB default: the example's
+/// router lets it through to the receiver, which handles it (200); past the receiver's own
+/// limit, it is refused before any handler runs.
+#[cfg(feature = "redis")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_takes_a_large_delivery() {
+    let receiver = Arc::new(std::sync::RwLock::new(Arc::new(Receiver::new(verifier()))));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}/hooks/sequel", listener.local_addr().unwrap());
+    tokio::spawn(axum::serve(listener, example::app(receiver)).into_future());
+    let post = |body: Vec<u8>| {
+        let endpoint = endpoint.clone();
+        async move {
+            reqwest::Client::new()
+                .post(endpoint)
+                .header(AUTH_HEADER, SECRET)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let large = batch("all-at-once", 1, 80_000, 80_000);
+    assert!(large.len() > 3 << 20 && large.len() < 8 << 20, "{}", large.len());
+    assert_eq!(post(large).await, 200);
+    let too_large = batch("too-large", 1, 200_000, 200_000);
+    assert!(too_large.len() > 8 << 20);
+    let refused = post(too_large).await;
+    assert!(refused.is_client_error() && refused != 404, "{refused}");
 }

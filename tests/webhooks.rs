@@ -13,8 +13,8 @@ use axum::http::{HeaderMap, StatusCode};
 use common::clients::{Client, Kind, Settings, call, on_both_transports};
 use event_sso::sequel::fake::FakeSequel;
 use event_sso::sequel::webhook::{
-    AUTH_HEADER, Delivery, EndedEvent, NewSubscription, Receiver, SubscriptionUpdate, Verifier, WebhookEvent,
-    WebhookSecret, WebhookType, Work,
+    AUTH_HEADER, Delivery, EndedEvent, KEEP_ALIVE_EXTENSION_DAYS, KeptAlive, NewSubscription, Receiver,
+    SubscriptionUpdate, Verifier, WebhookEvent, WebhookSecret, WebhookType, Work,
 };
 use event_sso::sequel::{Registration, RetryPolicy};
 use serde_json::json;
@@ -451,6 +451,31 @@ fn subscriptions_are_managed(kind: Kind) {
         (updated.expires_on.unwrap() - subscribed.expires_on.unwrap()).whole_days(),
         10
     );
+
+    // 40 days left: kept as it is; fewer than asked for: extended, with the same secret.
+    let kept = call!(bed, keep_webhook_alive(&subscribed.id, 14)).unwrap();
+    let KeptAlive::Unchanged(kept) = kept else {
+        panic!("{kept:?}")
+    };
+    assert_eq!(kept.expires_on, updated.expires_on);
+    let extended = call!(bed, keep_webhook_alive(&subscribed.id, 60)).unwrap();
+    let KeptAlive::Extended(extended) = extended else {
+        panic!("{extended:?}")
+    };
+    assert_eq!(
+        (extended.expires_on.unwrap() - updated.expires_on.unwrap()).whole_days(),
+        i64::from(KEEP_ALIVE_EXTENSION_DAYS)
+    );
+    let extend_calls = fake
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.method == "PUT"
+                && r.json()
+                    .is_some_and(|b| b["subscriptionInfo"]["extendSubscriptionByDays"] == 90)
+        })
+        .count();
+    assert_eq!(extend_calls, 1, "one extension, sent as Sequel documents it");
 
     let renewed = call!(bed, renew_webhook(&subscribed.id, None)).unwrap();
     assert_ne!(renewed.secret, subscribed.secret);

@@ -441,6 +441,50 @@ mod tests {
     }
 
     #[test]
+    fn one_verifier_accepts_each_subscription_secret_and_no_other() {
+        let verifier = Verifier::any_of(["registrations", "ended"]).also_accept("created");
+        for key in ["registrations", "ended", "created"] {
+            assert!(verifier.verify(&headers(key), BODY).is_ok(), "{key}");
+        }
+        for wrong in ["", "registrationsended", "ende", "other"] {
+            assert!(
+                matches!(verifier.verify(&headers(wrong), BODY), Err(Error::WrongKey)),
+                "{wrong:?}"
+            );
+        }
+        assert!(!format!("{verifier:?}").contains("registrations"));
+    }
+
+    #[test]
+    fn an_empty_or_blank_secret_matches_nothing() {
+        // What `std::env::var("SECRET").unwrap_or_default()` gives when the variable is unset.
+        for blank in ["", " ", "\t "] {
+            let verifier = Verifier::new(blank);
+            for presented in ["", " ", "\t ", "anything"] {
+                let refused = verifier.verify(&headers(presented), BODY).unwrap_err();
+                assert!(
+                    matches!(refused, Error::NoUsableSecret),
+                    "{blank:?} / {presented:?}"
+                );
+                // Answered 500, so Sequel retries once the secret is set; never 200.
+                assert_eq!(refused.status(), StatusCode::INTERNAL_SERVER_ERROR);
+            }
+            let with_a_real_one = Verifier::new(blank).also_accept("real");
+            assert!(matches!(
+                with_a_real_one.verify(&headers(blank), BODY),
+                Err(Error::WrongKey)
+            ));
+            assert!(with_a_real_one.verify(&headers("real"), BODY).is_ok());
+            let now = OffsetDateTime::now_utc();
+            let previous_blank = Verifier::new("real").with_previous(blank, now + time::Duration::HOUR);
+            assert!(matches!(
+                previous_blank.verify(&headers(blank), BODY),
+                Err(Error::WrongKey)
+            ));
+        }
+    }
+
+    #[test]
     fn a_key_is_checked_before_the_body_is_read() {
         let verifier = Verifier::new("s").max_body_bytes(10);
         assert!(matches!(

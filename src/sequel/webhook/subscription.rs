@@ -394,3 +394,38 @@ impl Api {
         Ok(self.webhooks(&routes::UNSUBSCRIBE, &[subscription_id(id)?], |_, _, _| Ok(())))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expiring(expires_on: Option<OffsetDateTime>) -> WebhookSubscription {
+        WebhookSubscription {
+            id: SubscriptionId::new("s"),
+            kind: None,
+            company: None,
+            event: None,
+            endpoint: None,
+            expires_on,
+            extra: Map::new(),
+        }
+    }
+
+    #[test]
+    fn keep_alive_extends_near_the_end_renews_after_it_and_leaves_the_rest() {
+        let now = OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+        let days = |n: i64| Some(now + time::Duration::days(n));
+        assert_eq!(
+            KeepAlive::decide(&expiring(days(30)), 14, now),
+            KeepAlive::Nothing
+        );
+        assert_eq!(
+            KeepAlive::decide(&expiring(days(14)), 14, now),
+            KeepAlive::Nothing
+        );
+        assert_eq!(KeepAlive::decide(&expiring(days(13)), 14, now), KeepAlive::Extend);
+        assert_eq!(KeepAlive::decide(&expiring(None), 14, now), KeepAlive::Extend);
+        assert_eq!(KeepAlive::decide(&expiring(Some(now)), 14, now), KeepAlive::Renew);
+        assert_eq!(KeepAlive::decide(&expiring(days(-3)), 14, now), KeepAlive::Renew);
+    }
+}
