@@ -9,8 +9,10 @@
 mod common;
 
 use std::collections::BTreeMap;
+#[cfg(feature = "redis")]
+use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use event_sso::http::{HeaderMap, StatusCode};

@@ -91,10 +91,9 @@ pub use receiver::{DEFAULT_KEEP, DEFAULT_LEASE, EndedEvent, Handled, Receiver, W
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis::{RedisOptions, RedisStore};
 pub use store::{Batch, Claim, Gathered, Holder, MemoryStore, StoreError, WebhookStore};
-pub(crate) use subscription::KeepAlive;
 pub use subscription::{
-    KEEP_ALIVE_EXTENSION_DAYS, KeptAlive, MAX_SUBSCRIPTION_DAYS, MIN_SUBSCRIPTION_DAYS, NewSubscription,
-    Subscribed, SubscriptionId, SubscriptionUpdate, WebhookSecret, WebhookSubscription,
+    KEEP_ALIVE_EXTENSION_DAYS, KeepAlive, KeptAlive, MAX_SUBSCRIPTION_DAYS, MIN_SUBSCRIPTION_DAYS,
+    NewSubscription, Subscribed, SubscriptionId, SubscriptionUpdate, WebhookSecret, WebhookSubscription,
 };
 
 use crate::json::JsonError;

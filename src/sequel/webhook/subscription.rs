@@ -209,22 +209,23 @@ pub enum KeptAlive {
     Renewed(Subscribed),
 }
 
-/// What keeping a subscription alive takes, decided from what Sequel says of it at `now`.
+/// What keeping a subscription alive takes, decided from what Sequel says of it at `now`:
+/// the rule both clients follow, for other transports too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum KeepAlive {
+#[non_exhaustive]
+pub enum KeepAlive {
+    /// Enough days remain.
     Nothing,
+    /// Extend it by [`KEEP_ALIVE_EXTENSION_DAYS`]; if Sequel refuses (`400`), renew it.
     Extend,
+    /// Renew it: it has expired.
     Renew,
 }
 
 impl KeepAlive {
     /// Renew an expired subscription (an extension of it is not documented to revive it),
     /// extend one with fewer than `min_days_left` days left or no known expiry, else nothing.
-    pub(crate) fn decide(
-        subscription: &WebhookSubscription,
-        min_days_left: u16,
-        now: OffsetDateTime,
-    ) -> KeepAlive {
+    pub fn decide(subscription: &WebhookSubscription, min_days_left: u16, now: OffsetDateTime) -> KeepAlive {
         match subscription.expires_on {
             Some(expires) if expires <= now => KeepAlive::Renew,
             Some(expires) if expires - now >= time::Duration::days(i64::from(min_days_left)) => {
