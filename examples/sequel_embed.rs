@@ -27,7 +27,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let embed = client.embed_url(&event, &viewer).await?;
     println!(
         "<iframe src=\"{}\" allow=\"camera *; microphone *; autoplay; display-capture *\" allowfullscreen></iframe>",
-        embed.as_str()
+        embed.src_attribute()
     );
     Ok(())
 }

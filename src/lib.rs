@@ -25,7 +25,7 @@
 //!
 //! // Your backend vouches for the user: one embed URL per page view, for an <iframe src>.
 //! let embed = client.embed_url(&event, &Viewer::new("user-42", "Ada Lovelace")).await?;
-//! let iframe_src: &str = embed.as_str();
+//! let iframe_src: String = embed.src_attribute(); // escaped for <iframe src="...">
 //!
 //! // Or Sequel registers them: one join URL per e-mail per event. Keep it.
 //! let registrant = client
@@ -78,6 +78,42 @@
 //! # let status = tokio::runtime::Builder::new_current_thread().build()?.block_on(handle(&receiver, &Default::default(), b""));
 //! # assert_eq!(status, 401);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Errors in a web handler
+//!
+//! Both modules' errors say what your handler should answer, with `response_status()`, so
+//! that an error becomes a response in one line. The checks run top to bottom; the first that
+//! applies gives the status.
+//!
+//! | error | status | why |
+//! |---|---|---|
+//! | `sequel`: an argument or setting refused before sending (`is_invalid_input`, not a missing variable) | `400` | what your client sent cannot be used |
+//! | `sequel`: an environment variable missing (`MissingEnv`) | `500` | your deployment lacks a setting |
+//! | `sequel`: credentials or token refused (`is_auth`) | `502` | Sequel refused *your backend*, not the user |
+//! | `sequel`: rate limited (`is_rate_limited`) | `503`, with `Retry-After` from `retry_after()` | ask the client to come back later |
+//! | `sequel`: already registered (`is_already_registered`), or another `409` | `409` | the registration exists |
+//! | `sequel`: event, company or registrant unknown (`is_not_found`) | `404` | |
+//! | `sequel`: timed out, or the deadline passed (`is_timeout`) | `504` | |
+//! | `sequel`: anything else (network, Sequel's `5xx` or other `4xx`, undecodable answer, redirect) | `502` | Sequel failed your backend |
+//! | `frameable`: claims, a role or a join link refused (`is_invalid_claims`, `is_invalid_link`) | `400` | the user's data or the request's path |
+//! | `frameable`: a token refused by the verifier (`is_invalid_token`) | `401` | |
+//! | `frameable`: a key that cannot be read or used (`is_key`), or signing failed | `500` | your deployment's key |
+//! | `sequel::webhook`: see `webhook::Error::status` and `Handled::status` | `401`, `400`, `500`, `429`, `503` | what Sequel acts on |
+//!
+//! ```
+//! use event_sso::http::{HeaderValue, Response, StatusCode, header::RETRY_AFTER};
+//!
+//! fn answer(error: &event_sso::sequel::Error) -> Response<String> {
+//!     let mut response = Response::new(String::new());
+//!     *response.status_mut() = error.response_status();
+//!     if let Some(wait) = error.retry_after() {
+//!         response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+//!     }
+//!     response
+//! }
+//! # let error = event_sso::sequel::request::Api::new("ftp://x").unwrap_err();
+//! # assert_eq!(answer(&error).status(), StatusCode::BAD_REQUEST);
 //! ```
 //!
 //! # Secrets, errors and features

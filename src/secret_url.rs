@@ -54,14 +54,36 @@ secret_url!(
     /// The per-user URL to put in an `<iframe src>` for a Sequel event: it carries a
     /// short-lived token and the user's details. Mint one per page view.
     ///
+    /// In HTML, use [`src_attribute`](EmbedUrl::src_attribute), which escapes it for the
+    /// attribute (its `&` become `&amp;`):
+    ///
     /// ```
     /// # fn page(embed: &event_sso::sequel::EmbedUrl) -> String {
-    /// // Escape it for the attribute like any other value (`&` becomes `&amp;`).
-    /// format!(r#"<iframe src="{}" allow="camera; microphone"></iframe>"#, embed.as_str().replace('&', "&amp;"))
+    /// format!(r#"<iframe src="{}" allow="camera; microphone"></iframe>"#, embed.src_attribute())
     /// # }
     /// ```
     EmbedUrl
 );
+
+impl EmbedUrl {
+    /// The URL escaped for a quoted HTML attribute such as `<iframe src="...">`: `&`, `"`,
+    /// `'`, `<` and `>` become character references. (A template engine that escapes
+    /// attributes does the same with [`as_str`](EmbedUrl::as_str); do not do both.)
+    pub fn src_attribute(&self) -> String {
+        let mut escaped = String::with_capacity(self.as_str().len() + 16);
+        for c in self.as_str().chars() {
+            match c {
+                '&' => escaped.push_str("&amp;"),
+                '"' => escaped.push_str("&quot;"),
+                '\'' => escaped.push_str("&#39;"),
+                '<' => escaped.push_str("&lt;"),
+                '>' => escaped.push_str("&gt;"),
+                c => escaped.push(c),
+            }
+        }
+        escaped
+    }
+}
 
 secret_url!(
     /// A URL that logs one person into an event: a Sequel registrant's join URL, or a
@@ -128,6 +150,29 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn src_attribute_escapes_what_an_attribute_cannot_hold() {
+        // `Url` percent-encodes `"`, `<` and `'` in a query, and keeps `&`.
+        let embed = EmbedUrl::new(
+            Url::parse(r#"https://embed.sequel.io/event/e?userName=Ada "<b>" O'Neil&authKey=a&b"#).unwrap(),
+        );
+        let attribute = embed.src_attribute();
+        assert_eq!(
+            attribute,
+            "https://embed.sequel.io/event/e?userName=Ada%20%22%3Cb%3E%22%20O%27Neil&amp;authKey=a&amp;b"
+        );
+        assert!(!attribute.contains(['"', '<', '>', '\'']));
+        assert_eq!(attribute.matches('&').count(), attribute.matches("&amp;").count());
+        let raw = Url::parse("https://e.example/x").unwrap();
+        let mut odd = EmbedUrl::new(raw);
+        odd.0.set_fragment(Some(r#"a"b<c>d'e&f"#));
+        // A fragment keeps `'` and `&` as they are: both escaped here.
+        assert_eq!(
+            odd.src_attribute(),
+            "https://e.example/x#a%22b%3Cc%3Ed&#39;e&amp;f"
+        );
+    }
 
     #[test]
     fn debug_shows_the_host_only_and_redirect_is_private() {

@@ -135,6 +135,85 @@ fn registrant_json(name: &str, email: &str, code: &str) -> serde_json::Value {
 
 // ---- scenarios -------------------------------------------------------------------------
 
+/// Sequel keeps answering `429` with `Retry-After: 30`: with a 2 s deadline the call does not
+/// start a wait past it, and returns at once with the error and its `retry_after`.
+fn a_call_returns_by_its_deadline_with_retry_after(kind: Kind) {
+    let bed = Bed::with(kind, |settings| Settings {
+        retry: Some(RetryPolicy::default()),
+        deadline: Some(Duration::from_secs(2)),
+        ..settings
+    });
+    bed.mount_tokens();
+    bed.mount(
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "30")),
+    );
+    let started = Instant::now();
+    let err = call!(bed, registrants(&event())).unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(err.is_rate_limited(), "{err:?}");
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
+    assert_eq!(
+        err.response_status(),
+        503,
+        "a handler passes it on with the Retry-After"
+    );
+    assert_eq!(
+        bed.requests_to("/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrants")
+            .len(),
+        1
+    );
+}
+
+/// The same deadline bounds the token request made on the call's behalf, and an attempt
+/// still under way when it passes.
+fn the_deadline_bounds_the_token_request_and_slow_attempts(kind: Kind) {
+    let bed = Bed::with(kind, |settings| Settings {
+        deadline: Some(Duration::from_millis(500)),
+        ..settings
+    });
+    bed.mount(
+        Mock::given(path("/api/oauth/token")).respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": "t", "expires_in": 3600}))
+                .set_delay(Duration::from_secs(5)),
+        ),
+    );
+    let started = Instant::now();
+    let err = call!(bed, registrants(&event())).unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(err.is_timeout(), "{err:?}");
+    assert_eq!(err.response_status(), 504);
+    let slow = Bed::with(kind, |settings| Settings {
+        deadline: Some(Duration::from_millis(500)),
+        ..settings
+    });
+    slow.mount_tokens();
+    slow.mount(
+        Mock::given(method("GET")).respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([]))
+                .set_delay(Duration::from_secs(5)),
+        ),
+    );
+    let started = Instant::now();
+    let err = call!(slow, registrants(&event())).unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(err.is_timeout(), "{err:?}");
+}
+
 /// A `301`, `302`, `307` or `308` to another host, from the token endpoint or from an API
 /// call: the client follows none of them, so the other host receives nothing (no client
 /// secret, no e-mail), and the error names the status.
@@ -777,6 +856,31 @@ fn register_or_get_registers_when_new(kind: Kind) {
     );
 }
 
+fn one_registrant_by_email(kind: Kind) {
+    let bed = Bed::new(kind);
+    bed.mount_tokens();
+    bed.mount(
+        Mock::given(method("GET"))
+            .and(path(
+                "/api/v1/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f/registrants",
+            ))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+                registrant_json("Grace Hopper", "grace@example.com", "G1"),
+                registrant_json("Ada Lovelace", "Ada@Example.com", "A1"),
+            ]))),
+    );
+    let found = call!(bed, registrant(&event(), " ada@EXAMPLE.com "))
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.name.as_deref(), Some("Ada Lovelace"));
+    assert!(found.join_url.unwrap().as_str().ends_with("joinCode=A1"));
+    assert!(
+        call!(bed, registrant(&event(), "alan@example.com"))
+            .unwrap()
+            .is_none()
+    );
+}
+
 fn unregister_and_roles(kind: Kind) {
     let bed = Bed::new(kind);
     bed.mount_tokens();
@@ -931,6 +1035,9 @@ fn nothing_secret_in_debug_or_errors(kind: Kind) {
 
 on_both_transports!(
     redirects_are_never_followed,
+    one_registrant_by_email,
+    a_call_returns_by_its_deadline_with_retry_after,
+    the_deadline_bounds_the_token_request_and_slow_attempts,
     invalid_auth_token_on_registering_renews_the_token_once,
     embed_url_end_to_end,
     one_token_for_many_concurrent_calls,

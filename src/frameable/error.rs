@@ -187,6 +187,17 @@ pub enum Error {
 }
 
 impl Error {
+    /// The status a web handler should answer with; the table in the crate docs ("Errors in a
+    /// web handler") gives each case, for this module and `sequel` alike: claims, a role or a
+    /// link refused `400`, a token refused `401`, a key that cannot be read or used `500`.
+    pub fn response_status(&self) -> http::StatusCode {
+        match self {
+            error if error.is_invalid_claims() || error.is_invalid_link() => http::StatusCode::BAD_REQUEST,
+            error if error.is_invalid_token() => http::StatusCode::UNAUTHORIZED,
+            _ => http::StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
     /// Whether [`ClaimsBuilder::build`](super::ClaimsBuilder::build) refused the claims, or a
     /// role name was not one this crate lists: the values came from the user or your data, so
     /// answer `400`.

@@ -130,6 +130,11 @@ impl Client {
         self.run(self.engine.registrants(event))?
     }
 
+    /// See [`sequel::Client::registrant`](super::Client::registrant).
+    pub fn registrant(&self, event: &EventId, email: &str) -> Result<Option<Registrant>, Error> {
+        self.run(self.engine.registrant(event, email))?
+    }
+
     /// See [`sequel::Client::unregister`](super::Client::unregister).
     pub fn unregister(&self, event: &EventId, email: &str) -> Result<(), Error> {
         self.run(self.engine.unregister(event, email))?

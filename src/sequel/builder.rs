@@ -19,6 +19,9 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 << 20;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long connecting may take unless [`ClientBuilder::connect_timeout`] says otherwise.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a whole call may take, its attempts, its token request and its waits between
+/// attempts together, unless [`ClientBuilder::deadline`] says otherwise.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
 
 /// Whether this build of the crate can speak TLS (feature `rustls` or `native-tls`).
 const TLS_BUILT: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
@@ -38,6 +41,7 @@ struct Settings {
     audience: String,
     timeout: Duration,
     connect_timeout: Duration,
+    deadline: Duration,
     retry: RetryPolicy,
     user_agent: String,
     token_lifetime: Duration,
@@ -53,6 +57,7 @@ impl<C> ClientBuilder<C> {
                 audience: DEFAULT_AUDIENCE.to_owned(),
                 timeout: DEFAULT_TIMEOUT,
                 connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+                deadline: DEFAULT_DEADLINE,
                 retry: RetryPolicy::default(),
                 user_agent: concat!("event-sso/", env!("CARGO_PKG_VERSION")).to_owned(),
                 token_lifetime: DEFAULT_TOKEN_LIFETIME,
@@ -109,6 +114,20 @@ impl<C> ClientBuilder<C> {
         self
     }
 
+    /// The longest a whole call may take: its attempts, the access-token request made on its
+    /// behalf, and the waits between attempts, together ([`DEFAULT_DEADLINE`], 60 s, unless
+    /// set). No wait is started that would end past it: the call fails at once with the last
+    /// error, its [`retry_after`](Error::retry_after) included; an attempt still under way
+    /// when it passes fails as a timeout.
+    ///
+    /// In a web handler, set it to what your own answer can afford (a few seconds), below your
+    /// proxy's timeout, so that a rate-limited Sequel gives your handler an error to pass on
+    /// (`503` with the `Retry-After`; see [`Error::response_status`]) instead of a hung request.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.config.deadline = deadline;
+        self
+    }
+
     /// When to retry: [`RetryPolicy::default`] unless set; [`RetryPolicy::none`] turns retries off.
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.config.retry = policy;
@@ -149,6 +168,7 @@ impl<C> ClientBuilder<C> {
             retry: settings.retry,
             timeout: settings.timeout,
             connect_timeout: settings.connect_timeout,
+            deadline: settings.deadline,
             user_agent: settings.user_agent,
             token_lifetime: settings.token_lifetime,
             max_response_bytes: settings.max_response_bytes,
@@ -176,6 +196,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("base_url", &settings.base_url)
             .field("timeout", &settings.timeout)
             .field("connect_timeout", &settings.connect_timeout)
+            .field("deadline", &settings.deadline)
             .field("retry", &settings.retry)
             .field("user_agent", &settings.user_agent)
             .field("token_lifetime", &settings.token_lifetime)
@@ -192,6 +213,7 @@ pub(crate) struct Config {
     pub(crate) retry: RetryPolicy,
     pub(crate) timeout: Duration,
     pub(crate) connect_timeout: Duration,
+    pub(crate) deadline: Duration,
     pub(crate) user_agent: String,
     pub(crate) token_lifetime: Duration,
     pub(crate) max_response_bytes: usize,

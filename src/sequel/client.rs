@@ -155,6 +155,13 @@ impl Client {
         self.execute(self.inner.config.api.registrants(event)?).await
     }
 
+    /// The registration of `email`, matched as Sequel matches e-mails (ignoring case and
+    /// surrounding spaces), or `None` when it is not registered. Sequel has no lookup by
+    /// e-mail, so this reads the registrants list.
+    pub async fn registrant(&self, event: &EventId, email: &str) -> Result<Option<Registrant>, Error> {
+        Ok(models::find_registrant(self.registrants(event).await?, email))
+    }
+
     /// Removes the registration of `email`.
     pub async fn unregister(&self, event: &EventId, email: &str) -> Result<(), Error> {
         self.execute(self.inner.config.api.unregister(event, email)?)
@@ -350,6 +357,14 @@ impl Client {
         (result, attempts.maybe_applied)
     }
 
+    /// `step`, or a timeout once the call's deadline passes.
+    async fn within<V>(deadline: Instant, step: impl Future<Output = Result<V, Error>>) -> Result<V, Error> {
+        match tokio::time::timeout_at(deadline.into(), step).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::transport(TransportKind::Timeout, DeadlinePassed)),
+        }
+    }
+
     async fn attempt_all<T>(
         &self,
         call: &Call<T>,
@@ -364,11 +379,11 @@ impl Client {
                 None => None,
             };
             let token = match call.needs_token() {
-                true => Some(self.access_token().await?),
+                true => Some(Self::within(attempts.deadline, self.access_token()).await?),
                 false => None,
             };
             let started = Instant::now();
-            let outcome = self.send(call, token.as_ref()).await;
+            let outcome = Self::within(attempts.deadline, self.send(call, token.as_ref())).await;
             match attempts.next(call, outcome, started.elapsed()) {
                 Next::Done(result) => return result,
                 Next::RenewToken => {
@@ -376,10 +391,12 @@ impl Client {
                         self.inner.tokens.reject(refused).await;
                     }
                 }
-                Next::Wait(wait) => {
+                Next::Wait(wait, _) if Instant::now() + wait <= attempts.deadline => {
                     drop(permit);
                     tokio::time::sleep(wait).await;
                 }
+                // The wait would end past the deadline: the last error now, `Retry-After` and all.
+                Next::Wait(_, error) => return Err(error),
             }
         }
     }
@@ -438,13 +455,15 @@ enum Next<T> {
     Done(Result<T, Error>),
     /// Drop the access token Sequel refused, get a new one, and try again.
     RenewToken,
-    /// Wait, then try again.
-    Wait(Duration),
+    /// Wait, then try again; this error is the answer if the wait would pass the deadline.
+    Wait(Duration, Error),
 }
 
 /// The attempts of one call: counts retries, allows one token renewal, and traces each attempt.
 struct Attempts<'a> {
     policy: &'a super::RetryPolicy,
+    /// When the whole call must be over.
+    deadline: Instant,
     retries: u32,
     renewed_token: bool,
     /// Whether a failed attempt may have been carried out by Sequel.
@@ -459,6 +478,7 @@ impl<'a> Attempts<'a> {
         let _ = call;
         Attempts {
             policy: &config.retry,
+            deadline: Instant::now() + config.deadline,
             retries: 0,
             renewed_token: false,
             maybe_applied: false,
@@ -499,7 +519,7 @@ impl<'a> Attempts<'a> {
         {
             Some(wait) => {
                 self.retries += 1;
-                Next::Wait(wait)
+                Next::Wait(wait, error)
             }
             None => Next::Done(Err(error)),
         }
@@ -533,6 +553,18 @@ impl<'a> Attempts<'a> {
 fn error_source(error: &Error) -> Option<String> {
     std::error::Error::source(error).map(ToString::to_string)
 }
+
+/// Why a call stopped: its deadline passed.
+#[derive(Debug)]
+struct DeadlinePassed;
+
+impl std::fmt::Display for DeadlinePassed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the call's deadline passed")
+    }
+}
+
+impl std::error::Error for DeadlinePassed {}
 
 /// Reads a reqwest error, dropping the URL (it may carry an e-mail address).
 fn transport_error(error: reqwest::Error) -> Error {

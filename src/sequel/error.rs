@@ -239,6 +239,30 @@ impl Error {
         matches!(self, Error::InvalidInput { .. } | Error::MissingEnv { .. })
     }
 
+    /// The status a web handler that made this call should answer its own client with; the
+    /// table in the crate docs ("Errors in a web handler") gives each case, for this module
+    /// and `frameable` alike. With `503`, send [`retry_after`](Error::retry_after) as
+    /// `Retry-After`.
+    ///
+    /// The checks go from the most specific to the least: an input refused before sending
+    /// `400`, a missing setting `500`, credentials Sequel refused `502`, rate limited `503`,
+    /// already registered (or another `409`) `409`, not found `404`, a timeout `504`, and
+    /// anything else Sequel or the network did `502`.
+    pub fn response_status(&self) -> StatusCode {
+        match self {
+            Error::InvalidInput { .. } => StatusCode::BAD_REQUEST,
+            Error::MissingEnv { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            error if error.is_auth() => StatusCode::BAD_GATEWAY,
+            error if error.is_rate_limited() => StatusCode::SERVICE_UNAVAILABLE,
+            error if error.is_already_registered() || error.status() == Some(StatusCode::CONFLICT) => {
+                StatusCode::CONFLICT
+            }
+            error if error.is_not_found() => StatusCode::NOT_FOUND,
+            error if error.is_timeout() => StatusCode::GATEWAY_TIMEOUT,
+            _ => StatusCode::BAD_GATEWAY,
+        }
+    }
+
     /// Whether Sequel's API answered with a redirect, which the client never follows.
     pub fn is_redirect(&self) -> bool {
         matches!(self, Error::Redirected { .. })

@@ -65,7 +65,9 @@ fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub use auth::{AccessToken, Credentials, DEFAULT_AUDIENCE, DEFAULT_TOKEN_LIFETIME, TokenGrant};
 #[cfg(any(feature = "async", feature = "blocking"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
-pub use builder::{ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
+pub use builder::{
+    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+};
 pub use bulk::{BulkOptions, BulkOutcome, BulkReport, DEFAULT_CONCURRENCY, Progress};
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]

@@ -57,6 +57,7 @@ pub struct Settings {
     pub timeout: Option<std::time::Duration>,
     pub retry: Option<sequel::RetryPolicy>,
     pub max_response_bytes: Option<usize>,
+    pub deadline: Option<std::time::Duration>,
 }
 
 macro_rules! apply {
@@ -73,6 +74,9 @@ macro_rules! apply {
         }
         if let Some(limit) = $settings.max_response_bytes {
             builder = builder.max_response_bytes(limit);
+        }
+        if let Some(deadline) = $settings.deadline {
+            builder = builder.deadline(deadline);
         }
         builder
     }};
