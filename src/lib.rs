@@ -32,7 +32,7 @@
 //!     .register_or_get(&event, &Registration::new("Ada Lovelace", "ada@example.com"))
 //!     .await?;
 //! if let Some(join_url) = &registrant.join_url {
-//!     let redirect: http::Response<String> = join_url.redirect(); // 302, no-store, no-referrer
+//!     let redirect: event_sso::http::Response<String> = join_url.redirect(); // 302, no-store, no-referrer
 //! #   let _ = redirect;
 //! }
 //! # let _ = iframe_src;
@@ -51,7 +51,7 @@
 //!     .role(Role::Host)
 //!     .build()?; // every problem at once, none of them repeating a value
 //! let join = EventLink::new("acme", "launch-party")?.with_token(&key.sign(&claims)?);
-//! let response: http::Response<()> = join.redirect(); // 302, no-store, no-referrer
+//! let response: event_sso::http::Response<()> = join.redirect(); // 302, no-store, no-referrer
 //! assert_eq!(response.status(), 302);
 //! # Ok::<(), event_sso::frameable::Error>(())
 //! ```

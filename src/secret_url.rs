@@ -98,7 +98,7 @@ secret_url!(
     /// let key = SigningKey::generate()?;
     /// let token = key.sign(&Claims::builder("Ada Lovelace").build()?)?;
     /// let join = EventLink::new("acme", "launch-party")?.with_token(&token);
-    /// let response: http::Response<String> = join.redirect();
+    /// let response: event_sso::http::Response<String> = join.redirect();
     /// assert_eq!(response.status(), 302);
     /// assert_eq!(format!("{join:?}"), "JoinUrl(https://acme.frameable.com/<redacted>)");
     /// # Ok::<(), event_sso::frameable::Error>(())

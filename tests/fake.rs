@@ -670,3 +670,93 @@ fn the_blocking_client_refuses_to_block_an_async_runtime() {
     assert_eq!(client.registrants(&event).unwrap().len(), 0);
     runtime.block_on(async move { drop(client) });
 }
+
+/// A fault aimed at API calls spares the token request made before them; one aimed at a path
+/// spares the rest; each is spent once.
+#[test]
+fn faults_aimed_at_requests_spare_the_others() {
+    use event_sso::sequel::fake::{Fault, Requests};
+
+    let fake = FakeSequel::start().unwrap();
+    let runtime = Runtime::new().unwrap();
+    let client = event_sso::sequel::Client::builder(fake.credentials())
+        .base_url(fake.base_url())
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let event = fake.add_event("Launch");
+    fake.inject_on(
+        Requests::ApiCalls,
+        [Fault::Status(StatusCode::SERVICE_UNAVAILABLE)],
+    );
+    let failed = runtime.block_on(client.registrants(&event)).unwrap_err();
+    assert_eq!(
+        failed.status(),
+        Some(StatusCode::SERVICE_UNAVAILABLE),
+        "{failed:?}"
+    );
+    assert_eq!(
+        fake.count_requests("/api/oauth/token"),
+        1,
+        "the token request was spared"
+    );
+    assert!(runtime.block_on(client.registrants(&event)).is_ok(), "spent once");
+
+    fake.inject_on(
+        Requests::PathEndingWith("/registrant".to_owned()),
+        [Fault::Status(StatusCode::BAD_GATEWAY)],
+    );
+    assert!(
+        runtime.block_on(client.registrants(&event)).is_ok(),
+        "not for this path"
+    );
+    let refused = runtime
+        .block_on(client.register(&event, &Registration::new("Ada", "ada@example.com")))
+        .unwrap_err();
+    assert_eq!(refused.status(), Some(StatusCode::BAD_GATEWAY));
+}
+
+/// In an async test, deliveries are awaited without blocking the runtime, counted from a mark.
+#[tokio::test(flavor = "current_thread")]
+async fn deliveries_are_awaited_from_a_mark() {
+    use event_sso::sequel::webhook::{NewSubscription, WebhookType};
+
+    let fake = FakeSequel::start().unwrap();
+    let client = event_sso::sequel::Client::builder(fake.credentials())
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    // The receiver runs on this test's one thread: a blocking wait would starve it.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = url::Url::parse(&format!("http://{}/hooks", listener.local_addr().unwrap())).unwrap();
+    let router = axum::Router::new().route("/hooks", axum::routing::post(|| async { StatusCode::OK }));
+    tokio::spawn(axum::serve(listener, router).into_future());
+    let subscription = NewSubscription::new(WebhookType::AttendeePreRegistered, fake.company_id(), endpoint);
+    client.subscribe_webhook(&subscription).await.unwrap();
+    let event = fake.add_event("Launch");
+    let start = fake.delivery_mark();
+    client
+        .register(&event, &Registration::new("Ada", "ada@example.com"))
+        .await
+        .unwrap();
+    let before = fake
+        .wait_for_deliveries_since(start, 1, Duration::from_secs(5))
+        .await;
+    assert_eq!(before.len(), 1);
+    assert_eq!(
+        before[0].answers,
+        [Some(StatusCode::OK)],
+        "answered while the test awaited"
+    );
+    let mark = fake.delivery_mark();
+    client
+        .register(&event, &Registration::new("Bob", "bob@example.com"))
+        .await
+        .unwrap();
+    let since = fake
+        .wait_for_deliveries_since(mark, 1, Duration::from_secs(5))
+        .await;
+    assert_eq!(since.len(), 1, "only what came after the mark");
+    assert_eq!(since[0].answers, [Some(StatusCode::OK)]);
+    assert!(String::from_utf8_lossy(&since[0].body).contains("bob@example.com"));
+}

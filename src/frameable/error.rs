@@ -26,7 +26,7 @@ const KEYGEN_HINT: &str = "ssh-keygen -b 2048 -m PEM -t rsa -f frameable.key -q 
 ///
 /// ```
 /// use event_sso::frameable::{Claims, SigningKey};
-/// use http::StatusCode;
+/// use event_sso::http::StatusCode;
 ///
 /// fn status(error: &event_sso::frameable::Error) -> StatusCode {
 ///     if error.is_invalid_claims() {

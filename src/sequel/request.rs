@@ -15,7 +15,7 @@
 //! assert_eq!(request.method(), "POST");
 //! assert_eq!(request.uri(), "https://api.introvoke.com/api/v1/event/6f1c/embedCode");
 //!
-//! let response = http::Response::builder()
+//! let response = event_sso::http::Response::builder()
 //!     .status(200)
 //!     .body(br#""https://embed.sequel.io/event/6f1c?authKey=x""#.to_vec())?;
 //! let embed = call.parse(response, std::time::SystemTime::now())?;

@@ -260,8 +260,36 @@ impl std::fmt::Debug for Shared {
 #[derive(Default)]
 struct Faults {
     latency: Duration,
-    pending: VecDeque<Fault>,
+    pending: VecDeque<(Requests, Fault)>,
 }
+
+/// Which requests a fault is for ([`FakeSequel::inject_on`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Requests {
+    /// Any request.
+    Any,
+    /// Any but the token request (`/api/oauth/token`), so a fault meant for an API call is not
+    /// spent on the token its client fetches first.
+    ApiCalls,
+    /// Requests whose path ends with this, such as `/registrant` or `/registrants`.
+    PathEndingWith(String),
+}
+
+impl Requests {
+    fn matches(&self, path: &str) -> bool {
+        match self {
+            Requests::Any => true,
+            Requests::ApiCalls => path != "/api/oauth/token",
+            Requests::PathEndingWith(end) => path.ends_with(end.as_str()),
+        }
+    }
+}
+
+/// A point in the fake's deliveries, from which [`FakeSequel::wait_for_deliveries_since`]
+/// counts ([`FakeSequel::delivery_mark`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryMark(usize);
 
 impl FakeSequel {
     /// Starts the fake on `127.0.0.1` at a port the system picks, with credentials of its own
@@ -367,7 +395,25 @@ impl FakeSequel {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn inject(&self, faults: impl IntoIterator<Item = Fault>) {
-        lock(&self.shared.faults).pending.extend(faults);
+        self.inject_on(Requests::Any, faults);
+    }
+
+    /// [`inject`](Self::inject), for the next requests that `requests` takes in only: the
+    /// first such request gets the first fault, and so on; others pass untouched.
+    ///
+    /// ```
+    /// use event_sso::http::StatusCode;
+    /// use event_sso::sequel::fake::{FakeSequel, Fault, Requests};
+    ///
+    /// let fake = FakeSequel::start()?;
+    /// // The next registration fails; the token request before it does not.
+    /// fake.inject_on(Requests::ApiCalls, [Fault::Status(StatusCode::SERVICE_UNAVAILABLE)]);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn inject_on(&self, requests: Requests, faults: impl IntoIterator<Item = Fault>) {
+        let mut plan = lock(&self.shared.faults);
+        plan.pending
+            .extend(faults.into_iter().map(|fault| (requests.clone(), fault)));
     }
 
     /// Answers the next `count` requests with `status` and an error envelope.
@@ -417,7 +463,37 @@ impl FakeSequel {
         lock(&self.shared.deliveries).clone()
     }
 
+    /// The point the deliveries have reached: count from here with
+    /// [`wait_for_deliveries_since`](Self::wait_for_deliveries_since).
+    pub fn delivery_mark(&self) -> DeliveryMark {
+        DeliveryMark(lock(&self.shared.deliveries).len())
+    }
+
+    /// Waits, without blocking the thread (for `#[tokio::test]`s), until at least `count`
+    /// deliveries begun since `mark` are done (answered, or given up after Sequel's retries),
+    /// or `timeout` passes; gives the deliveries since `mark`.
+    pub async fn wait_for_deliveries_since(
+        &self,
+        mark: DeliveryMark,
+        count: usize,
+        timeout: Duration,
+    ) -> Vec<Delivered> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let since: Vec<Delivered> = lock(&self.shared.deliveries)
+                .get(mark.0..)
+                .unwrap_or_default()
+                .to_vec();
+            if since.iter().filter(|d| d.done).count() >= count || Instant::now() >= deadline {
+                return since;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
     /// Waits until at least `count` deliveries are done, or `timeout` passes; gives them all.
+    /// It blocks the thread: in async tests, use
+    /// [`wait_for_deliveries_since`](Self::wait_for_deliveries_since).
     pub fn wait_for_deliveries(&self, count: usize, timeout: Duration) -> Vec<Delivered> {
         let deadline = Instant::now() + timeout;
         loop {
@@ -615,7 +691,14 @@ async fn answer(
     };
     let (latency, fault) = {
         let mut faults = lock(&shared.faults);
-        (faults.latency, faults.pending.pop_front())
+        let next = faults
+            .pending
+            .iter()
+            .position(|(requests, _)| requests.matches(&path));
+        let fault = next
+            .and_then(|index| faults.pending.remove(index))
+            .map(|(_, fault)| fault);
+        (faults.latency, fault)
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
