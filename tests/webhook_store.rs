@@ -387,33 +387,187 @@ mod redis {
         assert!(!format!("{store:?}").contains(&url()));
     }
 
+    /// An ACL user with a password full of markers: the store connects as them and works,
+    /// and a wrong password is refused with an error that holds no part of it.
+    #[tokio::test]
+    async fn an_acl_user_with_a_password_connects() {
+        let (user, password) = (
+            format!("hooks-{}", common_nonce()),
+            "p\"a's\\s`w{d}-ada@example.com",
+        );
+        let mut admin = ::redis::Client::open(url())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        let _: () = ::redis::cmd("ACL")
+            .arg("SETUSER")
+            .arg(&user)
+            .arg("on")
+            .arg(format!(">{password}"))
+            .arg("~*")
+            .arg("+@all")
+            .query_async(&mut admin)
+            .await
+            .unwrap();
+        let address = url().trim_start_matches("redis://").to_owned();
+        let encode = |text: &str| -> String {
+            text.bytes()
+                .map(|byte| match byte {
+                    b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' => (byte as char).to_string(),
+                    _ => format!("%{byte:02X}"),
+                })
+                .collect()
+        };
+        let as_user = format!("redis://{user}:{}@{address}", encode(password));
+        let options = || RedisOptions::new().prefix(fresh_prefix());
+        let store = RedisStore::connect_with(&as_user, options()).await.unwrap();
+        super::once_and_repeats(Receiver::with_store(verifier(), store)).await;
+
+        let wrong = format!("redis://{user}:{}@{address}", encode("not-the-password"));
+        let refused = RedisStore::connect_with(&wrong, options()).await.unwrap_err();
+        let shown = format!("{refused} {refused:?}");
+        assert!(shown.contains("refused the credentials"), "{shown}");
+        assert!(
+            !shown.contains("not-the-password") && !shown.contains(&user),
+            "{shown}"
+        );
+        let _: i64 = ::redis::cmd("ACL")
+            .arg("DELUSER")
+            .arg(&user)
+            .query_async(&mut admin)
+            .await
+            .unwrap();
+    }
+
     /// A Redis of the test's own, on a free loopback port with its own directory, so it can
     /// be paused, killed and restarted without touching the shared one.
+    /// A free loopback port below 55000, so that a cluster node's bus (the port + 10000) fits.
+    fn free_port() -> u16 {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let start = 20_000 + (std::process::id() as usize * 7919) % 30_000;
+        loop {
+            let port = (start + NEXT.fetch_add(1, Ordering::SeqCst) * 13) % 35_000 + 20_000;
+            let port = u16::try_from(port).unwrap();
+            let free = |p: u16| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok();
+            if free(port) && free(port + 10_000) {
+                return port;
+            }
+        }
+    }
+
     struct OwnRedis {
         port: u16,
         dir: std::path::PathBuf,
+        /// How it listens: plain `--port`, or TLS.
+        listen: Vec<String>,
         process: std::process::Child,
     }
 
     impl OwnRedis {
         fn start() -> OwnRedis {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port();
-            let dir = std::env::temp_dir().join(format!("event-sso-redis-{}-{port}", std::process::id()));
-            std::fs::create_dir_all(&dir).unwrap();
-            let process = OwnRedis::spawn(port, &dir);
-            OwnRedis { port, dir, process }
+            OwnRedis::start_with(|port, _| vec!["--port".to_owned(), port.to_string()])
         }
 
-        fn spawn(port: u16, dir: &std::path::Path) -> std::process::Child {
+        /// A Redis that speaks TLS only, with a certificate for `127.0.0.1` from a CA of its
+        /// own, made with `openssl`; gives the CA's PEM too.
+        fn start_tls() -> (OwnRedis, Vec<u8>) {
+            let redis = OwnRedis::start_with(|port, dir| {
+                let openssl = |args: &[&str]| {
+                    let made = std::process::Command::new("openssl")
+                        .args(args)
+                        .current_dir(dir)
+                        .stderr(std::process::Stdio::null())
+                        .status()
+                        .expect("openssl (Debian: apt-get install -y openssl)");
+                    assert!(made.success(), "openssl {args:?}");
+                };
+                std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+                openssl(&[
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-keyout",
+                    "ca.key",
+                    "-out",
+                    "ca.crt",
+                    "-days",
+                    "1",
+                    "-subj",
+                    "/CN=event-sso test CA",
+                ]);
+                openssl(&[
+                    "req",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-keyout",
+                    "server.key",
+                    "-out",
+                    "server.csr",
+                    "-subj",
+                    "/CN=127.0.0.1",
+                ]);
+                openssl(&[
+                    "x509",
+                    "-req",
+                    "-in",
+                    "server.csr",
+                    "-CA",
+                    "ca.crt",
+                    "-CAkey",
+                    "ca.key",
+                    "-CAcreateserial",
+                    "-out",
+                    "server.crt",
+                    "-days",
+                    "1",
+                    "-extfile",
+                    "san.ext",
+                ]);
+                let file = |name: &str| dir.join(name).to_string_lossy().into_owned();
+                vec![
+                    "--port".to_owned(),
+                    "0".to_owned(),
+                    "--tls-port".to_owned(),
+                    port.to_string(),
+                    "--tls-cert-file".to_owned(),
+                    file("server.crt"),
+                    "--tls-key-file".to_owned(),
+                    file("server.key"),
+                    "--tls-ca-cert-file".to_owned(),
+                    file("ca.crt"),
+                    "--tls-auth-clients".to_owned(),
+                    "no".to_owned(),
+                ]
+            });
+            let ca = std::fs::read(redis.dir.join("ca.crt")).unwrap();
+            (redis, ca)
+        }
+
+        fn start_with(listen: impl FnOnce(u16, &std::path::Path) -> Vec<String>) -> OwnRedis {
+            let port = free_port();
+            let dir = std::env::temp_dir().join(format!("event-sso-redis-{}-{port}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let listen = listen(port, &dir);
+            let process = OwnRedis::spawn(port, &dir, &listen);
+            OwnRedis {
+                port,
+                dir,
+                listen,
+                process,
+            }
+        }
+
+        fn spawn(port: u16, dir: &std::path::Path, listen: &[String]) -> std::process::Child {
             let binary = std::env::var("REDIS_SERVER").unwrap_or_else(|_| {
                 panic!("REDIS_SERVER is not set: this test starts its own Redis. Run `bash .ci/run`, or set REDIS_SERVER=$(command -v redis-server) (Debian: `apt-get install -y redis-server`)")
             });
             let mut child = std::process::Command::new(binary)
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
+                .args(listen)
+                .args(["--bind", "127.0.0.1", "--save", ""])
                 .args(["--appendonly", "yes", "--appendfsync", "always"])
                 .arg("--dir")
                 .arg(dir)
@@ -449,7 +603,7 @@ mod redis {
         fn crash_and_restart(&mut self) {
             self.process.kill().unwrap();
             self.process.wait().unwrap();
-            self.process = OwnRedis::spawn(self.port, &self.dir);
+            self.process = OwnRedis::spawn(self.port, &self.dir, &self.listen);
         }
     }
 
@@ -460,6 +614,105 @@ mod redis {
             self.process.wait().ok();
             std::fs::remove_dir_all(&self.dir).ok();
         }
+    }
+
+    /// `rediss://`: the store speaks TLS to a Redis whose certificate a private CA signed, and
+    /// refuses one it cannot trust.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn rediss_with_a_private_ca() {
+        let (redis, ca) = OwnRedis::start_tls();
+        let url = format!("rediss://127.0.0.1:{}/", redis.port);
+        let options = RedisOptions::new()
+            .prefix(fresh_prefix())
+            .root_certificate_pem(ca);
+        let store = RedisStore::connect_with(&url, options).await.unwrap();
+        super::once_and_repeats(Receiver::with_store(verifier(), store)).await;
+        let untrusted =
+            RedisStore::connect_with(&url, RedisOptions::new().connect_timeout(Duration::from_secs(2)))
+                .await
+                .unwrap_err();
+        assert!(
+            untrusted.to_string().starts_with("the webhook store "),
+            "{untrusted}"
+        );
+        let plain = RedisStore::connect_with(
+            &format!("redis://127.0.0.1:{}/", redis.port),
+            RedisOptions::new().connect_timeout(Duration::from_secs(2)),
+        )
+        .await;
+        assert!(plain.is_err(), "a TLS-only Redis does not speak plain text");
+    }
+
+    /// Redis Cluster: three masters of the test's own. An occurrence's keys share a hash tag,
+    /// so each step's script runs on one node; occurrences spread over the nodes.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_redis_cluster() {
+        let nodes: Vec<OwnRedis> = (0..3)
+            .map(|_| {
+                OwnRedis::start_with(|port, _| {
+                    [
+                        "--port",
+                        &port.to_string(),
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-config-file",
+                        "nodes.conf",
+                    ]
+                    .map(str::to_owned)
+                    .to_vec()
+                })
+            })
+            .collect();
+        let addresses: Vec<String> = nodes
+            .iter()
+            .map(|node| format!("127.0.0.1:{}", node.port))
+            .collect();
+        let cli = std::path::Path::new(&std::env::var("REDIS_SERVER").unwrap()).with_file_name("redis-cli");
+        let created = std::process::Command::new(&cli)
+            .args(["--cluster", "create"])
+            .args(&addresses)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("redis-cli beside redis-server");
+        assert!(created.success(), "redis-cli --cluster create");
+        let urls: Vec<String> = addresses
+            .iter()
+            .map(|address| format!("redis://{address}/"))
+            .collect();
+        let mut ready = false;
+        for _ in 0..100 {
+            let info = std::process::Command::new(&cli)
+                .args(["-p", &nodes[0].port.to_string(), "cluster", "info"])
+                .output()
+                .unwrap();
+            if String::from_utf8_lossy(&info.stdout).contains("cluster_state:ok") {
+                ready = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(ready, "the cluster came up");
+        let connect = || RedisStore::connect_cluster(&urls, RedisOptions::new().prefix(fresh_prefix()));
+        super::once_and_repeats(Receiver::with_store(verifier(), connect().await.unwrap())).await;
+        super::an_ended_event_is_given_once_and_whole(Receiver::with_store(
+            verifier(),
+            connect().await.unwrap(),
+        ))
+        .await;
+        super::a_failure_is_retried(Receiver::with_store(verifier(), connect().await.unwrap())).await;
+        // Occurrences landed on more than one node.
+        let mut holding = 0;
+        for node in &nodes {
+            let keys = std::process::Command::new(&cli)
+                .args(["-p", &node.port.to_string(), "dbsize"])
+                .output()
+                .unwrap();
+            if String::from_utf8_lossy(&keys.stdout).trim() != "0" {
+                holding += 1;
+            }
+        }
+        assert!(holding >= 2, "keys on {holding} node(s)");
     }
 
     async fn receivers(url: &str, prefix: &str, lease: Duration) -> Vec<Receiver<RedisStore>> {

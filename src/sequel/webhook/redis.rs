@@ -72,13 +72,14 @@ return 1
 ";
 
 /// How [`RedisStore`] connects and names its keys.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use]
 #[non_exhaustive]
 pub struct RedisOptions {
     prefix: String,
     timeout: Duration,
     connect_timeout: Duration,
+    root_certificate: Option<Vec<u8>>,
 }
 
 impl Default for RedisOptions {
@@ -87,7 +88,19 @@ impl Default for RedisOptions {
             prefix: "event-sso:webhook".to_owned(),
             timeout: Duration::from_secs(2),
             connect_timeout: Duration::from_secs(5),
+            root_certificate: None,
         }
+    }
+}
+
+impl fmt::Debug for RedisOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisOptions")
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("root_certificate", &self.root_certificate.is_some())
+            .finish()
     }
 }
 
@@ -114,6 +127,14 @@ impl RedisOptions {
     /// The longest connecting may take (5 s unless set).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// For `rediss://`: trust the server's certificate when it is signed by this CA (PEM)
+    /// instead of the system's roots, as a Redis with a private CA needs. (For a cluster,
+    /// with the `rustls` feature.)
+    pub fn root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificate = Some(pem.into());
         self
     }
 }
@@ -159,10 +180,14 @@ impl RedisStore {
 
     /// Connects to the Redis at `url` with `options`.
     pub async fn connect_with(url: &str, options: RedisOptions) -> Result<RedisStore, StoreError> {
-        let client = redis::Client::open(url).map_err(|_| StoreError::new("URL does not parse"))?;
+        let client = client(url, &options)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(options.connect_timeout))
             .set_response_timeout(Some(options.timeout));
+        // One plain connection first: the manager retries a refused login until its timeout,
+        // which would hide a wrong password behind "could not be reached".
+        let probe = client.get_multiplexed_async_connection();
+        drop(bounded(options.connect_timeout, "could not be reached", probe).await?);
         let connecting = client.get_connection_manager_with_config(config);
         let manager = bounded(options.connect_timeout, "could not be reached", connecting).await?;
         Ok(RedisStore::with_connection(Connection::Single(manager), options))
@@ -174,9 +199,19 @@ impl RedisStore {
         options: RedisOptions,
     ) -> Result<RedisStore, StoreError> {
         let urls: Vec<String> = urls.into_iter().map(|url| url.as_ref().to_owned()).collect();
-        let client = redis::cluster::ClusterClientBuilder::new(urls)
+        let builder = redis::cluster::ClusterClientBuilder::new(urls)
             .connection_timeout(options.connect_timeout)
-            .response_timeout(options.timeout)
+            .response_timeout(options.timeout);
+        // redis-rs takes a cluster's own CA through rustls only.
+        #[cfg(feature = "rustls")]
+        let builder = match &options.root_certificate {
+            Some(root) => builder.certs(redis::TlsCertificates {
+                client_tls: None,
+                root_cert: Some(root.clone()),
+            }),
+            None => builder,
+        };
+        let client = builder
             .build()
             .map_err(|_| StoreError::new("cluster URLs do not parse"))?;
         let connecting = client.get_async_connection();
@@ -243,6 +278,33 @@ impl RedisStore {
                 .await
             }
         }
+    }
+}
+
+/// The client for `url`, with the CA to trust for `rediss://`.
+fn client(url: &str, options: &RedisOptions) -> Result<redis::Client, StoreError> {
+    let unparsable = |_| StoreError::new("URL does not parse");
+    if !url.starts_with("rediss://") {
+        return redis::Client::open(url).map_err(unparsable);
+    }
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    return match &options.root_certificate {
+        Some(root) => {
+            let certificates = redis::TlsCertificates {
+                client_tls: None,
+                root_cert: Some(root.clone()),
+            };
+            redis::Client::build_with_tls(url, certificates)
+                .map_err(|_| StoreError::new("URL or root certificate cannot be used"))
+        }
+        None => redis::Client::open(url).map_err(unparsable),
+    };
+    #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+    {
+        let _ = options;
+        Err(StoreError::new(
+            "URL is rediss:// (TLS), but this build has no TLS: enable the crate's `rustls` (a default) or `native-tls` feature",
+        ))
     }
 }
 
@@ -377,7 +439,8 @@ impl fmt::Debug for RedisStore {
         };
         f.debug_struct("RedisStore")
             .field("connection", &kind)
-            .field("options", &self.options)
+            .field("prefix", &self.options.prefix)
+            .field("timeout", &self.options.timeout)
             .finish_non_exhaustive()
     }
 }
