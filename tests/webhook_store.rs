@@ -114,6 +114,11 @@ async fn deliver<S: WebhookStore>(
 
 const NO_WAIT: Duration = Duration::ZERO;
 
+/// A delivery whose handler succeeds at once.
+async fn post<S: WebhookStore>(receiver: &Receiver<S>, ledger: &Ledger, body: &[u8]) -> StatusCode {
+    deliver(receiver, ledger, body, false, NO_WAIT).await
+}
+
 fn users(event: &EndedEvent) -> Vec<String> {
     event.users.iter().map(|u| u.email.clone().unwrap()).collect()
 }
@@ -129,9 +134,9 @@ async fn once_and_repeats<S: WebhookStore>(receiver: Receiver<S>) {
     let ledger = Ledger::default();
     let first = registration("inv-1", "ada@example.com");
     let retry = registration("inv-2", "ada@example.com");
-    assert_eq!(deliver(&receiver, &ledger, &first, false, NO_WAIT).await, 200);
-    assert_eq!(deliver(&receiver, &ledger, &first, false, NO_WAIT).await, 200);
-    assert_eq!(deliver(&receiver, &ledger, &retry, false, NO_WAIT).await, 200);
+    assert_eq!(post(&receiver, &ledger, &first).await, 200);
+    assert_eq!(post(&receiver, &ledger, &first).await, 200);
+    assert_eq!(post(&receiver, &ledger, &retry).await, 200);
     assert_eq!(ledger.times("ada@example.com"), 1);
 }
 
@@ -141,7 +146,7 @@ async fn a_failure_is_retried<S: WebhookStore>(receiver: Receiver<S>) {
     let body = registration("inv-1", "bob@example.com");
     assert_eq!(deliver(&receiver, &ledger, &body, true, NO_WAIT).await, 500);
     assert_eq!(ledger.times("bob@example.com"), 0);
-    assert_eq!(deliver(&receiver, &ledger, &body, false, NO_WAIT).await, 200);
+    assert_eq!(post(&receiver, &ledger, &body).await, 200);
     assert_eq!(ledger.times("bob@example.com"), 1);
 }
 
@@ -152,12 +157,12 @@ async fn a_repeat_while_handling_is_429<S: WebhookStore>(receiver: Receiver<S>) 
     let slow = deliver(&receiver, &ledger, &body, false, Duration::from_millis(300));
     let repeat = async {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        deliver(&receiver, &ledger, &body, false, NO_WAIT).await
+        post(&receiver, &ledger, &body).await
     };
     let (slow, repeat) = tokio::join!(slow, repeat);
     assert_eq!((slow, repeat), (StatusCode::OK, StatusCode::TOO_MANY_REQUESTS));
     assert_eq!(ledger.most_in_flight.load(Ordering::SeqCst), 1);
-    assert_eq!(deliver(&receiver, &ledger, &body, false, NO_WAIT).await, 200);
+    assert_eq!(post(&receiver, &ledger, &body).await, 200);
     assert_eq!(ledger.times("cy@example.com"), 1);
 }
 
@@ -173,9 +178,9 @@ async fn a_lapsed_lease_lets_the_retry_in<S: WebhookStore>(receiver: Receiver<S>
     )
     .await;
     assert!(dropped.is_err(), "the first handler was cut off");
-    assert_eq!(deliver(&receiver, &ledger, &body, false, NO_WAIT).await, 429);
+    assert_eq!(post(&receiver, &ledger, &body).await, 429);
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(deliver(&receiver, &ledger, &body, false, NO_WAIT).await, 200);
+    assert_eq!(post(&receiver, &ledger, &body).await, 200);
     assert_eq!(ledger.times("dee@example.com"), 1);
 }
 
@@ -186,14 +191,7 @@ async fn an_ended_event_is_given_once_and_whole<S: WebhookStore>(receiver: Recei
     let ledger = Ledger::default();
     let (size, total) = (3, 8);
     for page in [3, 1, 1] {
-        let status = deliver(
-            &receiver,
-            &ledger,
-            &batch("end-1", page, size, total),
-            false,
-            NO_WAIT,
-        )
-        .await;
+        let status = post(&receiver, &ledger, &batch("end-1", page, size, total)).await;
         assert_eq!(status, 200);
     }
     assert!(
@@ -202,16 +200,9 @@ async fn an_ended_event_is_given_once_and_whole<S: WebhookStore>(receiver: Recei
     );
     let last = batch("end-1", 2, size, total);
     assert_eq!(deliver(&receiver, &ledger, &last, true, NO_WAIT).await, 500);
-    assert_eq!(deliver(&receiver, &ledger, &last, false, NO_WAIT).await, 200);
+    assert_eq!(post(&receiver, &ledger, &last).await, 200);
     assert_eq!(
-        deliver(
-            &receiver,
-            &ledger,
-            &batch("end-1", 1, size, total),
-            false,
-            NO_WAIT
-        )
-        .await,
+        post(&receiver, &ledger, &batch("end-1", 1, size, total)).await,
         200
     );
     let ended = ledger.ended.lock().unwrap();
@@ -226,11 +217,11 @@ async fn done_is_kept_for_keep<S: WebhookStore>(receiver: Receiver<S>) {
     let receiver = receiver.keep(Duration::from_millis(300));
     let ledger = Ledger::default();
     let body = registration("inv-1", "eve@example.com");
-    assert_eq!(deliver(&receiver, &ledger, &body, false, NO_WAIT).await, 200);
-    assert_eq!(deliver(&receiver, &ledger, &body, false, NO_WAIT).await, 200);
+    assert_eq!(post(&receiver, &ledger, &body).await, 200);
+    assert_eq!(post(&receiver, &ledger, &body).await, 200);
     assert_eq!(ledger.times("eve@example.com"), 1);
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(deliver(&receiver, &ledger, &body, false, NO_WAIT).await, 200);
+    assert_eq!(post(&receiver, &ledger, &body).await, 200);
     assert_eq!(ledger.times("eve@example.com"), 2, "forgotten after keep");
 }
 
@@ -248,7 +239,7 @@ async fn refusals_touch_nothing<S: WebhookStore>(receiver: Receiver<S>) {
         .handle(&headers(), b"{", |_| async { Ok::<(), ()>(()) })
         .await;
     assert_eq!(malformed.status(), 400);
-    assert_eq!(deliver(&receiver, &ledger, &body, false, NO_WAIT).await, 200);
+    assert_eq!(post(&receiver, &ledger, &body).await, 200);
     assert_eq!(ledger.times("fay@example.com"), 1);
 }
 
@@ -318,14 +309,7 @@ mod redis {
         let prefix = fresh_prefix();
         let receiver = Receiver::with_store(verifier(), store(&prefix).await);
         let ledger = Ledger::default();
-        deliver(
-            &receiver,
-            &ledger,
-            &registration("i", "a@example.com"),
-            false,
-            NO_WAIT,
-        )
-        .await;
+        post(&receiver, &ledger, &registration("i", "a@example.com")).await;
         deliver(
             &receiver,
             &ledger,
@@ -334,7 +318,7 @@ mod redis {
             NO_WAIT,
         )
         .await;
-        deliver(&receiver, &ledger, &batch("ttl", 1, 2, 4), false, NO_WAIT).await;
+        post(&receiver, &ledger, &batch("ttl", 1, 2, 4)).await;
         let _ = tokio::time::timeout(
             Duration::from_millis(50),
             deliver(
@@ -731,7 +715,7 @@ mod redis {
     async fn until_ok(receiver: &Receiver<RedisStore>, ledger: &Ledger, body: &[u8]) -> Vec<u16> {
         let mut answers = Vec::new();
         for _ in 0..40 {
-            let status = deliver(receiver, ledger, body, false, NO_WAIT).await;
+            let status = post(receiver, ledger, body).await;
             answers.push(status.as_u16());
             if status == 200 {
                 return answers;
@@ -755,7 +739,7 @@ mod redis {
         for i in 0..5 {
             for retry in 0..3 {
                 let body = registration(&format!("inv-{i}-{retry}"), &format!("r{i}@example.com"));
-                statuses.push(deliver(&replicas[(i + retry) % 3], &ledger, &body, false, NO_WAIT).await);
+                statuses.push(post(&replicas[(i + retry) % 3], &ledger, &body).await);
             }
         }
         assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
@@ -766,16 +750,16 @@ mod redis {
             deliver(&replicas[0], &ledger, &body, false, Duration::from_millis(300)),
             async {
                 tokio::time::sleep(Duration::from_millis(100)).await;
-                deliver(&replicas[1], &ledger, &body, false, NO_WAIT).await
+                post(&replicas[1], &ledger, &body).await
             }
         );
         assert_eq!((first.as_u16(), repeat.as_u16()), (200, 429));
-        assert_eq!(deliver(&replicas[2], &ledger, &body, false, NO_WAIT).await, 200);
+        assert_eq!(post(&replicas[2], &ledger, &body).await, 200);
 
         // A failing handler on one replica; the retry on another handles it.
         let body = registration("fails", "fails@example.com");
         assert_eq!(deliver(&replicas[1], &ledger, &body, true, NO_WAIT).await, 500);
-        assert_eq!(deliver(&replicas[2], &ledger, &body, false, NO_WAIT).await, 200);
+        assert_eq!(post(&replicas[2], &ledger, &body).await, 200);
 
         // A replica dropped mid-handler: 429 until its lease lapses, then handled elsewhere.
         let body = registration("dropped", "dropped@example.com");
@@ -791,25 +775,11 @@ mod redis {
         // An ended event's batches spread over them, one repeated, a replica restarted between.
         let (size, total) = (3, 8);
         assert_eq!(
-            deliver(
-                &replicas[0],
-                &ledger,
-                &batch("ended", 1, size, total),
-                false,
-                NO_WAIT
-            )
-            .await,
+            post(&replicas[0], &ledger, &batch("ended", 1, size, total)).await,
             200
         );
         assert_eq!(
-            deliver(
-                &replicas[1],
-                &ledger,
-                &batch("ended", 1, size, total),
-                false,
-                NO_WAIT
-            )
-            .await,
+            post(&replicas[1], &ledger, &batch("ended", 1, size, total)).await,
             200
         );
         replicas.remove(2); // a deploy: its connection closes
@@ -818,37 +788,16 @@ mod redis {
             .remove(0);
         replicas.push(restarted);
         assert_eq!(
-            deliver(
-                &replicas[2],
-                &ledger,
-                &batch("ended", 3, size, total),
-                false,
-                NO_WAIT
-            )
-            .await,
+            post(&replicas[2], &ledger, &batch("ended", 3, size, total)).await,
             200
         );
         assert!(ledger.ended.lock().unwrap().is_empty());
         assert_eq!(
-            deliver(
-                &replicas[1],
-                &ledger,
-                &batch("ended", 2, size, total),
-                false,
-                NO_WAIT
-            )
-            .await,
+            post(&replicas[1], &ledger, &batch("ended", 2, size, total)).await,
             200
         );
         assert_eq!(
-            deliver(
-                &replicas[0],
-                &ledger,
-                &batch("ended", 2, size, total),
-                false,
-                NO_WAIT
-            )
-            .await,
+            post(&replicas[0], &ledger, &batch("ended", 2, size, total)).await,
             200
         );
 
@@ -990,28 +939,14 @@ mod redis {
         let (size, total) = (2, 5);
         for (i, replica) in replicas.iter().enumerate() {
             let body = registration(&format!("inv-{i}"), &format!("p{i}@example.com"));
-            assert_eq!(deliver(replica, &ledger, &body, false, NO_WAIT).await, 200);
+            assert_eq!(post(replica, &ledger, &body).await, 200);
         }
         assert_eq!(
-            deliver(
-                &replicas[0],
-                &ledger,
-                &batch("aof", 1, size, total),
-                false,
-                NO_WAIT
-            )
-            .await,
+            post(&replicas[0], &ledger, &batch("aof", 1, size, total)).await,
             200
         );
         assert_eq!(
-            deliver(
-                &replicas[1],
-                &ledger,
-                &batch("aof", 3, size, total),
-                false,
-                NO_WAIT
-            )
-            .await,
+            post(&replicas[1], &ledger, &batch("aof", 3, size, total)).await,
             200
         );
 
@@ -1019,7 +954,7 @@ mod redis {
         let body = registration("inv-paused", "paused@example.com");
         for replica in &replicas {
             let started = std::time::Instant::now();
-            assert_eq!(deliver(replica, &ledger, &body, false, NO_WAIT).await, 503);
+            assert_eq!(post(replica, &ledger, &body).await, 503);
             assert!(
                 started.elapsed() < Duration::from_secs(2),
                 "{:?}",
