@@ -130,7 +130,7 @@ async fn raw_bulk(
 ) -> std::collections::HashSet<String> {
     use futures_util::StreamExt;
     let raw = reqwest::Client::builder().timeout(timeout).build().unwrap();
-    let token = fake.access_token().secret().to_owned();
+    let token = fake.access_token().as_str().to_owned();
     let url = format!("{}/api/v1/event/{event}/registrant", fake.base_url());
     futures_util::stream::iter(people)
         .map(|registration| {

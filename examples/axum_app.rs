@@ -28,10 +28,15 @@ use event_sso::sequel::webhook::{DEFAULT_MAX_BODY_BYTES, Receiver, Verifier, Web
 use event_sso::sequel::{self, Client, EventId, Registration, Viewer};
 
 /// What the handlers share.
+#[derive(Debug)]
 pub struct App {
+    /// Sequel, with a deadline a web handler can afford.
     pub sequel: Client,
+    /// The key Frameable has the public half of.
     pub frameable_key: SigningKey,
+    /// Your Frameable subdomain (`acme` for `acme.frameable.com`).
     pub frameable_subdomain: String,
+    /// Sequel's webhooks, each occurrence handled once.
     pub webhooks: Receiver,
     /// Stands in for your database: who pre-registered, as Sequel's webhooks said.
     pub pre_registered: Mutex<Vec<String>>,
@@ -48,6 +53,7 @@ fn profile(user: &str) -> (String, String) {
     (format!("User {user}"), format!("{user}@example.com"))
 }
 
+/// The routes.
 pub fn app(state: Arc<App>) -> Router {
     Router::new()
         .route("/events/{event}/watch", get(watch))

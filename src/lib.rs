@@ -140,6 +140,7 @@
 
 pub mod frameable;
 mod json;
+mod secret;
 mod secret_url;
 pub mod sequel;
 

@@ -404,7 +404,7 @@ fn the_fake_refuses_what_the_contract_refuses_with_sequels_messages() {
     let event = fake.add_event("Launch");
     let http = reqwest::blocking::Client::new();
     let access_token = fake.access_token();
-    let token = access_token.secret();
+    let token = access_token.as_str();
     let base = format!("{}/api/v1", fake.base_url());
     let cases = [
         (

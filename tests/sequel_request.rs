@@ -102,7 +102,7 @@ fn token_answers() {
             received(),
         )
         .unwrap();
-    assert_eq!(grant.access_token.secret(), "eyJ.a.b");
+    assert_eq!(grant.access_token.as_str(), "eyJ.a.b");
     assert_eq!(grant.lifetime, Some(Duration::from_secs(86400)));
     let grant = call
         .parse(documented(&call, 200, r#"{"access_token":"t"}"#), received())
@@ -815,7 +815,7 @@ fn credentials_from_env() {
         (
             Some("client-1"),
             Some("s3cret"),
-            r#"ok client-1 Credentials { client_id: "client-1", client_secret: "<redacted>" }"#,
+            r#"ok client-1 Credentials { client_id: "client-1", client_secret: ClientSecret(<redacted>) }"#,
         ),
         (
             None,

@@ -2,8 +2,6 @@
 //! a token is used, the cache that makes one token request serve every waiting call, and
 //! when a refusal means "renew it".
 
-use std::fmt;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::{HeaderValue, Method};
@@ -22,10 +20,10 @@ pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(60 * 60);
 /// An API client id and secret from the Sequel dashboard (Integrations > APIs).
 ///
 /// `Debug` shows the client id, never the secret.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Credentials {
-    pub(crate) client_id: String,
-    pub(crate) client_secret: String,
+    client_id: String,
+    client_secret: ClientSecret,
 }
 
 impl Credentials {
@@ -33,8 +31,18 @@ impl Credentials {
     pub fn new(client_id: impl Into<String>, client_secret: impl Into<String>) -> Credentials {
         Credentials {
             client_id: client_id.into(),
-            client_secret: client_secret.into(),
+            client_secret: ClientSecret::new(client_secret),
         }
+    }
+
+    /// The client id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The client secret.
+    pub fn client_secret(&self) -> &ClientSecret {
+        &self.client_secret
     }
 
     /// Credentials from `SEQUEL_CLIENT_ID` and `SEQUEL_CLIENT_SECRET`; the error names the
@@ -46,11 +54,6 @@ impl Credentials {
             read("SEQUEL_CLIENT_SECRET")?,
         ))
     }
-
-    /// The client id.
-    pub fn client_id(&self) -> &str {
-        &self.client_id
-    }
 }
 
 /// A variable's trimmed value, unless it is missing or blank.
@@ -61,42 +64,23 @@ pub(crate) fn env_var(name: &str) -> Option<String> {
         .filter(|value| !value.is_empty())
 }
 
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"<redacted>")
-            .finish()
-    }
-}
+crate::secret::secret_type!(
+    /// A bearer token for Sequel's v1 API.
+    AccessToken
+);
 
-/// A bearer token for Sequel's v1 API. `Debug` is redacted and there is no `Display`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct AccessToken(Arc<str>);
+crate::secret::secret_type!(
+    /// The client secret Sequel gave you with your client id.
+    ClientSecret
+);
 
 impl AccessToken {
-    /// Wraps a token obtained elsewhere.
-    pub fn new(token: impl Into<String>) -> AccessToken {
-        AccessToken(Arc::from(token.into()))
-    }
-
-    /// The token itself, for an `Authorization: Bearer` header.
-    pub fn secret(&self) -> &str {
-        &self.0
-    }
-
     /// `Bearer <token>`, marked sensitive so HTTP libraries leave it out of their logs.
     pub(crate) fn header_value(&self) -> Result<HeaderValue, Error> {
-        let mut value = HeaderValue::try_from(format!("Bearer {}", self.secret()))
+        let mut value = HeaderValue::try_from(format!("Bearer {}", self.as_str()))
             .map_err(|_| Error::invalid("access token", "is not a valid header value"))?;
         value.set_sensitive(true);
         Ok(value)
-    }
-}
-
-impl fmt::Debug for AccessToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("AccessToken(<redacted>)")
     }
 }
 
@@ -124,7 +108,7 @@ impl Api {
         }
         let body = Body {
             client_id: &credentials.client_id,
-            client_secret: &credentials.client_secret,
+            client_secret: credentials.client_secret.as_str(),
             audience: &self.audience,
             grant_type: "client_credentials",
         };
@@ -320,7 +304,7 @@ mod tests {
         let credentials = Credentials::new("client-1", "s3cret-value");
         assert_eq!(
             format!("{credentials:?}"),
-            r#"Credentials { client_id: "client-1", client_secret: "<redacted>" }"#
+            r#"Credentials { client_id: "client-1", client_secret: ClientSecret(<redacted>) }"#
         );
         assert_eq!(
             format!("{:?}", AccessToken::new("eyJtoken")),

@@ -51,25 +51,10 @@ impl<'de> Deserialize<'de> for EventType {
     }
 }
 
-/// A value that lets someone into an event or its stream: a passcode, an RTMP key or URL.
-/// `Debug` is redacted, there is no `Display`, and [`as_str`](EventSecret::as_str) is for the
-/// one place it belongs.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct EventSecret(String);
-
-impl EventSecret {
-    /// The secret itself.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for EventSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("EventSecret(<redacted>)")
-    }
-}
+crate::secret::secret_type!(
+    /// A value that lets someone into an event or its stream: a passcode, an RTMP key or URL.
+    EventSecret
+);
 
 /// An event's access codes and stream ingest (`privateEventInfo`). Whoever holds them gets in,
 /// so each is an [`EventSecret`].

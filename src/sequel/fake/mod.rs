@@ -302,8 +302,8 @@ impl FakeSequel {
     /// process, or a test suite with fixed test credentials.
     pub fn start_with_credentials(credentials: &Credentials) -> std::io::Result<FakeSequel> {
         let mut state = State::new();
-        state.client_id = credentials.client_id.clone();
-        state.client_secret = credentials.client_secret.clone();
+        state.client_id = credentials.client_id().to_owned();
+        state.client_secret = credentials.client_secret().as_str().to_owned();
         FakeSequel::serve(state)
     }
 

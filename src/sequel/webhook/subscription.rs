@@ -46,37 +46,11 @@ crate::sequel::models::id_type!(
     SubscriptionId
 );
 
-/// A subscription's secret (`clientSecret`): Sequel shows it once, when subscribing or
-/// renewing, and puts it in every delivery's key header. `Debug` is redacted and there is no
-/// `Display`; store it with your other secrets.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct WebhookSecret(String);
-
-impl WebhookSecret {
-    /// The secret itself.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<String> for WebhookSecret {
-    fn from(secret: String) -> Self {
-        WebhookSecret(secret)
-    }
-}
-
-impl From<&str> for WebhookSecret {
-    fn from(secret: &str) -> Self {
-        WebhookSecret(secret.to_owned())
-    }
-}
-
-impl fmt::Debug for WebhookSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("WebhookSecret(<redacted>)")
-    }
-}
+crate::secret::secret_type!(
+    /// A subscription's secret (`clientSecret`): Sequel shows it once, when subscribing or
+    /// renewing, and puts it in every delivery's key header. Store it with your other secrets.
+    WebhookSecret
+);
 
 /// A subscription to ask for: one type of webhook, for a company (and its child companies),
 /// or one event, delivered to `endpoint`.
