@@ -579,6 +579,143 @@ impl<'de> de::VariantAccess<'de> for Reader<'_> {
     }
 }
 
+/// The fast path (serde_json on the bytes) and the reader (on the parsed `Value`) must accept
+/// and reject the same documents, with the same values, for every type the crate decodes:
+/// if they disagreed, a body serde_json refuses could come back `Ok` from the reader.
+#[cfg(test)]
+mod agreement {
+    use std::fmt::Debug;
+
+    use proptest::prelude::*;
+    use serde::de::DeserializeOwned;
+    use serde_json::{Map, Value};
+
+    use crate::sequel::webhook::{
+        Answer, AttendedUser, EndedBatch, EventDetails, PreRegistration, Subscribed,
+    };
+    use crate::sequel::{Event, Registrant, Replay};
+
+    /// Field names of the decoded types, so documents often reach their fields.
+    const KEYS: &[&str] = &[
+        "name",
+        "email",
+        "join_url",
+        "metadata",
+        "uid",
+        "companyUid",
+        "creatorUid",
+        "picture",
+        "startDate",
+        "endDate",
+        "timezone",
+        "type",
+        "networkingHub",
+        "presenters",
+        "organizers",
+        "isRegistrationModeEnabled",
+        "privateEventInfo",
+        "attendeePasscode",
+        "rtmpKey",
+        "closeCaptioningSettings",
+        "transcription",
+        "enabled",
+        "companyId",
+        "companyName",
+        "eventId",
+        "eventName",
+        "users",
+        "page",
+        "size",
+        "totalCount",
+        "_id",
+        "userId",
+        "attendee",
+        "registrationInfo",
+        "question",
+        "response",
+        "webHookSubscriptionId",
+        "clientSecret",
+        "expiresOn",
+        "url",
+        "expiresAt",
+        "other",
+    ];
+
+    fn leaf() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            (-1e12f64..1e12).prop_map(Value::from),
+            prop_oneof![
+                Just("2025-01-07T10:05:24.000Z".to_owned()),
+                Just("https://embed.sequel.io/event/e?joinCode=A1".to_owned()),
+                Just("Virtual".to_owned()),
+                "[a-z@.:/ -]{0,12}",
+            ]
+            .prop_map(Value::String),
+        ]
+    }
+
+    fn document() -> impl Strategy<Value = Value> {
+        leaf().prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::vec((proptest::sample::select(KEYS), inner), 0..8).prop_map(|pairs| {
+                    Value::Object(
+                        pairs
+                            .into_iter()
+                            .map(|(k, v)| (k.to_owned(), v))
+                            .collect::<Map<_, _>>(),
+                    )
+                }),
+            ]
+        })
+    }
+
+    fn agree<T: DeserializeOwned + PartialEq + Debug>(bytes: &[u8]) -> Result<(), TestCaseError> {
+        let fast = serde_json::from_slice::<T>(bytes);
+        let parsed: Value = serde_json::from_slice(bytes).expect("a generated document");
+        let read = super::from_value::<T>(parsed);
+        match (fast, read) {
+            (Ok(fast), Ok(read)) => prop_assert_eq!(fast, read),
+            (Err(_), Err(_)) => {}
+            (fast, read) => prop_assert!(false, "serde_json {:?}, reader {:?}", fast.is_ok(), read.is_ok()),
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn the_reader_and_serde_json_agree(document in document(), wrap in 0..3u8) {
+            // The top level as it comes, as one element of a list, and inside the envelope's
+            // `details`-like places, so list and struct decoders both see it.
+            let document = match wrap {
+                0 => document,
+                1 => Value::Array(vec![document]),
+                _ => serde_json::json!({"users": [document.clone()], "attendee": document, "totalCount": 1}),
+            };
+            let bytes = serde_json::to_vec(&document).unwrap();
+            agree::<Registrant>(&bytes)?;
+            agree::<Vec<Registrant>>(&bytes)?;
+            agree::<Event>(&bytes)?;
+            agree::<Vec<Event>>(&bytes)?;
+            agree::<Vec<Replay>>(&bytes)?;
+            agree::<EventDetails>(&bytes)?;
+            agree::<PreRegistration>(&bytes)?;
+            agree::<EndedBatch>(&bytes)?;
+            agree::<Vec<AttendedUser>>(&bytes)?;
+            agree::<Vec<Answer>>(&bytes)?;
+            agree::<Subscribed>(&bytes)?;
+            agree::<Vec<String>>(&bytes)?;
+            agree::<String>(&bytes)?;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
