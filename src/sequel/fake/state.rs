@@ -12,6 +12,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use url::Url;
 
+use crate::sequel::webhook::WebhookType;
+
 mod hooks;
 
 pub(super) use hooks::{Outgoing, RETRY_AFTER};
@@ -327,7 +329,7 @@ impl State {
             (&Method::POST, []) => self.update_event(id, body),
             (&Method::DELETE, []) => {
                 let correlation = self.uuid();
-                self.notify("virtual-stage-deleted", id, &correlation, json!({}));
+                self.notify(WebhookType::EventDeleted, id, &correlation, json!({}));
                 self.events.remove(id);
                 Reply::empty(StatusCode::OK)
             }
@@ -409,7 +411,7 @@ impl State {
                 let attendee =
                     json!({"attendee": {"name": name, "email": email, "registrationInfo": answers}});
                 let correlation = self.uuid();
-                self.notify("new-attendee-pre-registration", id, &correlation, attendee);
+                self.notify(WebhookType::AttendeePreRegistered, id, &correlation, attendee);
                 Reply::json(StatusCode::OK, &registrant)
             }
             (&Method::GET, ["registrants"]) => {
@@ -474,7 +476,7 @@ impl State {
         };
         let id = self.insert_event(&company, fields, presenters, organizers);
         let correlation = self.uuid();
-        self.notify("virtual-stage-created", &id, &correlation, json!({}));
+        self.notify(WebhookType::EventCreated, &id, &correlation, json!({}));
         Reply::json(StatusCode::OK, &event_json(&id, &self.events[&id]))
     }
 
@@ -493,7 +495,7 @@ impl State {
         event.fields.extend(fields);
         (event.presenters, event.organizers) = (presenters, organizers);
         let correlation = self.uuid();
-        self.notify("virtual-stage-updated", id, &correlation, json!({}));
+        self.notify(WebhookType::EventUpdated, id, &correlation, json!({}));
         Reply::json(StatusCode::OK, &event_json(id, &self.events[id]))
     }
 

@@ -7,6 +7,7 @@ use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::{Reply, State, message, unix_now};
+use crate::sequel::webhook::WebhookType;
 
 /// A stored subscription.
 pub(in crate::sequel::fake) struct Subscription {
@@ -28,14 +29,6 @@ pub(in crate::sequel::fake) struct Outgoing {
     pub(in crate::sequel::fake) body: Vec<u8>,
 }
 
-const KINDS: [&str; 6] = [
-    "new-attendee-pre-registration",
-    "virtual-stage-event-started",
-    "virtual-stage-event-ended",
-    "virtual-stage-created",
-    "virtual-stage-updated",
-    "virtual-stage-deleted",
-];
 const DAY: u64 = 86_400;
 
 impl State {
@@ -55,7 +48,10 @@ impl State {
         };
         match (method, route) {
             (&Method::POST, []) => {
-                let kind = body["eventType"].as_str().filter(|kind| KINDS.contains(kind));
+                // Only the types Sequel documents, by the crate's own list of them.
+                let kind = body["eventType"]
+                    .as_str()
+                    .filter(|kind| !matches!(WebhookType::from_name(kind), WebhookType::Other(_)));
                 let company = info["companyId"].as_str();
                 let endpoint = info["endpoint"].as_str().filter(|e| url::Url::parse(e).is_ok());
                 let (Some(kind), Some(company), Some(endpoint), Some(days)) =
@@ -122,7 +118,7 @@ impl State {
 
     /// Queues a delivery of `kind` about event `event_id` to every live subscription that
     /// covers it, with `details` added to the event's.
-    pub(super) fn notify(&mut self, kind: &str, event_id: &str, correlation: &str, extra: Value) {
+    pub(super) fn notify(&mut self, kind: WebhookType, event_id: &str, correlation: &str, extra: Value) {
         let Some(event) = self.events.get(event_id) else {
             return;
         };
@@ -132,7 +128,11 @@ impl State {
             "eventId": event_id,
             "eventName": event.fields.get("name").cloned().unwrap_or(Value::Null),
         });
-        if kind.starts_with("virtual-stage-") && !kind.contains("event") {
+        // The event-change types carry the CMS webhooks' fields.
+        if matches!(
+            kind,
+            WebhookType::EventCreated | WebhookType::EventUpdated | WebhookType::EventDeleted
+        ) {
             for field in ["startDate", "endDate", "timezone"] {
                 if let Some(value) = event.fields.get(field) {
                     details[field] = value.clone();
@@ -143,7 +143,7 @@ impl State {
             details.extend(extra);
         }
         self.queue(
-            kind,
+            kind.as_str(),
             &event.company_id.clone(),
             Some(event_id),
             correlation,
@@ -193,7 +193,7 @@ impl State {
     pub(in crate::sequel::fake) fn start_event(&mut self, event_id: &str) -> bool {
         let correlation = self.uuid();
         let known = self.events.contains_key(event_id);
-        self.notify("virtual-stage-event-started", event_id, &correlation, json!({}));
+        self.notify(WebhookType::EventStarted, event_id, &correlation, json!({}));
         known
     }
 
@@ -226,7 +226,7 @@ impl State {
         };
         for (page, users) in pages.into_iter().enumerate() {
             let extra = json!({"users": users, "page": page + 1, "size": size, "totalCount": total});
-            self.notify("virtual-stage-event-ended", event_id, &correlation, extra);
+            self.notify(WebhookType::EventEnded, event_id, &correlation, extra);
         }
         true
     }
