@@ -25,10 +25,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use event_sso::sequel::fake::FakeSequel;
 use event_sso::sequel::webhook::{
-    DEFAULT_MAX_BODY_BYTES, KeptAlive, MemoryStore, NewSubscription, Receiver, RedisStore, Subscribed,
-    Verifier, WebhookEvent, WebhookStore, WebhookType, Work,
+    DEFAULT_MAX_BODY_BYTES, MemoryStore, Receiver, RedisStore, Verifier, WebhookEvent, WebhookStore,
+    WebhookType, Work,
 };
 use event_sso::sequel::{Client, CompanyId, Registration};
+use event_sso::sequel::{KeptAlive, NewSubscription, Subscribed};
 
 /// The receiver, swapped when a renewal changes a secret.
 type Shared<S> = Arc<RwLock<Arc<Receiver<S>>>>;

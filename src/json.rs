@@ -590,9 +590,8 @@ mod agreement {
     use serde::de::DeserializeOwned;
     use serde_json::{Map, Value};
 
-    use crate::sequel::webhook::{
-        Answer, AttendedUser, EndedBatch, EventDetails, PreRegistration, Subscribed,
-    };
+    use crate::sequel::Subscribed;
+    use crate::sequel::webhook::{Answer, AttendedUser, EndedBatch, EventDetails, PreRegistration};
     use crate::sequel::{Event, Registrant, Replay};
 
     /// Field names of the decoded types, so documents often reach their fields.

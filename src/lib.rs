@@ -143,6 +143,7 @@ mod json;
 mod secret;
 mod secret_url;
 pub mod sequel;
+mod sync;
 
 pub use http;
 

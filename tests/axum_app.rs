@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use event_sso::frameable::SigningKey;
+use event_sso::sequel::NewSubscription;
 use event_sso::sequel::fake::{FakeSequel, Fault, Requests};
-use event_sso::sequel::webhook::{NewSubscription, Receiver, Verifier, WebhookType};
+use event_sso::sequel::webhook::{Receiver, Verifier, WebhookType};
 use event_sso::sequel::{Client, EventId};
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;

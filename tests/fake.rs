@@ -719,7 +719,8 @@ fn faults_aimed_at_requests_spare_the_others() {
 /// In an async test, deliveries are awaited without blocking the runtime, counted from a mark.
 #[tokio::test(flavor = "current_thread")]
 async fn deliveries_are_awaited_from_a_mark() {
-    use event_sso::sequel::webhook::{NewSubscription, WebhookType};
+    use event_sso::sequel::NewSubscription;
+    use event_sso::sequel::webhook::WebhookType;
 
     let fake = FakeSequel::start().unwrap();
     let client = event_sso::sequel::Client::builder(fake.credentials())

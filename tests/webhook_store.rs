@@ -815,8 +815,9 @@ mod redis {
     /// is handled once, the ended event given once and whole, and every delivery ends in 200.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_fakes_deliveries_through_three_replicas_on_redis() {
+        use event_sso::sequel::NewSubscription;
         use event_sso::sequel::fake::FakeSequel;
-        use event_sso::sequel::webhook::{NewSubscription, WebhookType};
+        use event_sso::sequel::webhook::WebhookType;
 
         let fake = tokio::task::spawn_blocking(|| FakeSequel::start().unwrap())
             .await

@@ -13,9 +13,9 @@ use axum::http::{HeaderMap, StatusCode};
 use common::clients::{Client, Kind, Settings, call, on_both_transports};
 use event_sso::sequel::fake::FakeSequel;
 use event_sso::sequel::webhook::{
-    AUTH_HEADER, Delivery, EndedEvent, KEEP_ALIVE_EXTENSION_DAYS, KeptAlive, NewSubscription, Receiver,
-    SubscriptionUpdate, Verifier, WebhookEvent, WebhookSecret, WebhookType, Work,
+    AUTH_HEADER, Delivery, EndedEvent, Receiver, Verifier, WebhookEvent, WebhookSecret, WebhookType, Work,
 };
+use event_sso::sequel::{KEEP_ALIVE_EXTENSION_DAYS, KeptAlive, NewSubscription, SubscriptionUpdate};
 use event_sso::sequel::{Registration, RetryPolicy};
 use serde_json::json;
 use tokio::runtime::Runtime;
@@ -103,7 +103,7 @@ impl Bed {
     }
 
     /// Subscribes the app to `kind` and has it accept that subscription's secret.
-    fn subscribe(&self, kind: WebhookType) -> (event_sso::sequel::webhook::Subscribed, Verifier) {
+    fn subscribe(&self, kind: WebhookType) -> (event_sso::sequel::Subscribed, Verifier) {
         let subscription = NewSubscription::new(kind, self.fake.company_id(), self.endpoint.clone());
         let subscribed = self
             .runtime

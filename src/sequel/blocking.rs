@@ -17,7 +17,7 @@ use super::client;
 use super::error::Error;
 use super::event::{Event, EventClone, EventUpdate, NewEvent, Replay};
 use super::models::{CompanyId, EmbedUrl, EventId, Registrant, Registration, Viewer};
-use super::webhook::{
+use super::subscription::{
     KeptAlive, NewSubscription, Subscribed, SubscriptionId, SubscriptionUpdate, WebhookSubscription,
 };
 

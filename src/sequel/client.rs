@@ -17,7 +17,7 @@ use super::event::{Event, EventClone, EventUpdate, NewEvent, Replay};
 use super::models::{self, CompanyId, EmbedUrl, EventId, Registrant, Registration, Viewer};
 use super::request::Call;
 use super::retry::jitter;
-use super::webhook::{
+use super::subscription::{
     KEEP_ALIVE_EXTENSION_DAYS, KeepAlive, KeptAlive, NewSubscription, Subscribed, SubscriptionId,
     SubscriptionUpdate, WebhookSubscription,
 };
@@ -244,7 +244,7 @@ impl Client {
     }
 
     /// Keeps a subscription delivering: extends it by
-    /// [`KEEP_ALIVE_EXTENSION_DAYS`](super::webhook::KEEP_ALIVE_EXTENSION_DAYS) when fewer
+    /// [`KEEP_ALIVE_EXTENSION_DAYS`](super::KEEP_ALIVE_EXTENSION_DAYS) when fewer
     /// than `min_days_left` days remain, keeping its secret; renews it, with a new secret,
     /// when it has expired or Sequel refuses the extension (`400`). Sequel stops a
     /// subscription at its expiry without a word, so call this daily, with a margin of days

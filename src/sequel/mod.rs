@@ -37,6 +37,7 @@ mod event;
 mod models;
 pub mod request;
 mod retry;
+mod subscription;
 
 #[cfg(any(feature = "async", feature = "blocking"))]
 mod builder;
@@ -54,13 +55,6 @@ pub mod blocking;
 pub mod fake;
 
 pub mod webhook;
-
-/// Locks a mutex whose data stays whole even if a thread panicked holding it: everything done
-/// under these locks (the fake's, the webhook de-duplicator's and batch collector's) is one
-/// step.
-fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 pub use auth::{
     AccessToken, ClientSecret, Credentials, DEFAULT_AUDIENCE, DEFAULT_TOKEN_LIFETIME, TokenGrant,
@@ -82,3 +76,7 @@ pub use event::{
 pub use models::{CompanyId, EmbedUrl, EventId, JoinUrl, Registrant, Registration, Viewer};
 pub use request::DEFAULT_BASE_URL;
 pub use retry::RetryPolicy;
+pub use subscription::{
+    KEEP_ALIVE_EXTENSION_DAYS, KeepAlive, KeptAlive, MAX_SUBSCRIPTION_DAYS, MIN_SUBSCRIPTION_DAYS,
+    NewSubscription, Subscribed, SubscriptionId, SubscriptionUpdate, WebhookSubscription,
+};

@@ -69,7 +69,8 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use self::state::{Reply, State};
-use super::{CompanyId, Credentials, EventId, lock};
+use super::{CompanyId, Credentials, EventId};
+use crate::sync::lock;
 
 /// A fake Sequel API running on a loopback port until dropped.
 #[derive(Debug)]

@@ -74,7 +74,6 @@ mod receiver;
 #[cfg(feature = "redis")]
 mod redis;
 mod store;
-mod subscription;
 
 use std::fmt;
 
@@ -91,12 +90,14 @@ pub use receiver::{DEFAULT_KEEP, DEFAULT_LEASE, EndedEvent, Handled, Receiver, W
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis::{RedisOptions, RedisStore};
 pub use store::{Batch, Claim, Gathered, Holder, MemoryStore, StoreError, WebhookStore};
-pub use subscription::{
-    KEEP_ALIVE_EXTENSION_DAYS, KeepAlive, KeptAlive, MAX_SUBSCRIPTION_DAYS, MIN_SUBSCRIPTION_DAYS,
-    NewSubscription, Subscribed, SubscriptionId, SubscriptionUpdate, WebhookSecret, WebhookSubscription,
-};
 
 use crate::json::JsonError;
+
+crate::secret::secret_type!(
+    /// A subscription's secret (`clientSecret`): Sequel shows it once, when subscribing or
+    /// renewing, and puts it in every delivery's key header. Store it with your other secrets.
+    WebhookSecret
+);
 
 /// The header Sequel puts the subscription's key in.
 pub const AUTH_HEADER: &str = "x-introvoke-web-hook-auth";

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::sequel::lock;
+use crate::sync::lock;
 
 /// A store for the receiver's state, shared by every replica that receives Sequel's webhooks.
 ///

@@ -1,4 +1,5 @@
-//! Managing webhook subscriptions: subscribe, look up, edit, renew, unsubscribe.
+//! Managing webhook subscriptions: subscribe, look up, edit, renew, unsubscribe, keep alive.
+//! Receiving what they deliver is [`webhook`](super::webhook)'s.
 //!
 //! These operations come from a **secondary source**: a third party's summary of Sequel's
 //! "getting started with web hooks" page, of which only the opening was retrievable. Their
@@ -12,7 +13,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use url::Url;
 
-use super::event::WebhookType;
+use super::webhook::{WebhookSecret, WebhookType};
 use crate::sequel::error::Error;
 use crate::sequel::request::{Api, Call, CallKind, Decoder, Route, decode_json, segment};
 use crate::sequel::{CompanyId, EventId};
@@ -44,12 +45,6 @@ crate::sequel::models::id_type!(
     /// A webhook subscription's id (`webHookSubscriptionId`). Sequel lists no subscriptions:
     /// keep it.
     SubscriptionId
-);
-
-crate::secret::secret_type!(
-    /// A subscription's secret (`clientSecret`): Sequel shows it once, when subscribing or
-    /// renewing, and puts it in every delivery's key header. Store it with your other secrets.
-    WebhookSecret
 );
 
 /// A subscription to ask for: one type of webhook, for a company (and its child companies),
@@ -179,7 +174,7 @@ pub enum KeptAlive {
     Extended(WebhookSubscription),
     /// It had expired, or could not be extended, so it was renewed: deliveries now carry the
     /// new secret. Store it, and give it to your verifier (keeping the old one a while with
-    /// [`Verifier::with_previous`](super::Verifier::with_previous)).
+    /// [`Verifier::with_previous`](super::webhook::Verifier::with_previous)).
     Renewed(Subscribed),
 }
 
