@@ -1,7 +1,7 @@
 //! No answer from the network panics the parser: any status, any headers, any body.
 
 use event_sso::sequel::request::Api;
-use event_sso::sequel::{CompanyId, Credentials, EventId, Registration, Viewer};
+use event_sso::sequel::{AccessToken, CompanyId, Credentials, EventId, Registration, Viewer};
 use proptest::prelude::*;
 
 fn received() -> std::time::SystemTime {
@@ -72,7 +72,7 @@ proptest! {
         let root_segments = api.base_url().path_segments().map_or(0, |s| s.filter(|s| !s.is_empty()).count());
         for call in [api.remove_presenter(&event, &user), api.add_organizer(&event, &user)] {
             match call {
-                Ok(call) => match call.to_request(None) {
+                Ok(call) => match call.to_request(Some(&AccessToken::new("t"))) {
                     Ok(request) => {
                         let path = request.uri().path();
                         let segments = path.trim_start_matches('/').split('/').count();

@@ -7,7 +7,7 @@ mod common;
 
 use common::contract::contract;
 use event_sso::sequel::request::{Api, Call};
-use event_sso::sequel::{CompanyId, Credentials, Error, EventId, Registration, Viewer};
+use event_sso::sequel::{AccessToken, CompanyId, Credentials, Error, EventId, Registration, Viewer};
 use serde_json::{Value, json};
 
 fn api() -> Api {
@@ -20,7 +20,8 @@ fn event() -> EventId {
 
 /// Method, URI, and the JSON body (`Null` when empty) of a call's request.
 fn render<T>(call: &Call<T>) -> (String, String, Value) {
-    let request = call.to_request(None).unwrap();
+    let token = call.needs_token().then(|| AccessToken::new("t"));
+    let request = call.to_request(token.as_ref()).unwrap();
     assert_eq!(request.headers()["accept"], "application/json");
     assert_eq!(request.headers()["content-type"], "application/json");
     let body = if request.body().is_empty() {
@@ -397,6 +398,19 @@ fn base_url_keeps_a_path_prefix_and_refuses_the_unusable() {
             "{err}"
         );
     }
+}
+
+#[test]
+fn a_call_that_needs_a_token_is_not_built_without_one() {
+    let call = api().registrants(&event()).unwrap();
+    let err = call.to_request(None).unwrap_err();
+    assert!(err.is_invalid_input(), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "invalid access token: this call needs one: get it with `Api::token` and pass it"
+    );
+    let token = api().token(&Credentials::new("id", "secret")).unwrap();
+    assert!(!token.needs_token() && token.to_request(None).is_ok());
 }
 
 #[test]

@@ -7,21 +7,11 @@ use std::time::Duration;
 
 use super::auth::{Credentials, DEFAULT_AUDIENCE, DEFAULT_TOKEN_LIFETIME, env_var};
 use super::error::Error;
-use super::request::{Api, DEFAULT_BASE_URL};
+use super::request::{
+    Api, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT,
+};
 use super::retry::RetryPolicy;
-
-/// The longest response body a client reads unless [`ClientBuilder::max_response_bytes`] says
-/// otherwise: 16 MiB. Sequel's lists are not paginated, and a registrant takes a few hundred
-/// bytes, so this leaves room for tens of thousands of them while still bounding memory.
-pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 << 20;
-/// How long a whole request may take unless [`ClientBuilder::timeout`] says otherwise, for
-/// both clients.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long connecting may take unless [`ClientBuilder::connect_timeout`] says otherwise.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a whole call may take, its attempts, its token request and its waits between
-/// attempts together, unless [`ClientBuilder::deadline`] says otherwise.
-pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
 
 /// Whether this build of the crate can speak TLS (feature `rustls` or `native-tls`).
 const TLS_BUILT: bool = cfg!(any(feature = "rustls", feature = "native-tls"));

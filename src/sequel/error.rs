@@ -130,8 +130,10 @@ impl Error {
         Error::InvalidInput { field, reason }
     }
 
-    #[cfg(any(feature = "async", feature = "blocking"))]
-    pub(crate) fn transport(
+    /// A failure on the way, for a transport built on [`request`](super::request): its kind
+    /// (a refused connection, a timeout, or another), and the HTTP library's error. Strip any
+    /// URL from that error first: it may hold an e-mail address.
+    pub fn transport(
         kind: TransportKind,
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
     ) -> Error {

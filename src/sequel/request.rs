@@ -7,11 +7,12 @@
 //!
 //! ```
 //! use event_sso::sequel::request::Api;
-//! use event_sso::sequel::{EventId, Viewer};
+//! use event_sso::sequel::{AccessToken, EventId, Viewer};
 //!
 //! let api = Api::new("https://api.introvoke.com")?;
 //! let call = api.embed_url(&EventId::new("6f1c"), &Viewer::new("user-42", "Ada Lovelace"))?;
-//! let request = call.to_request(None)?;
+//! # let token = AccessToken::new("from Api::token");
+//! let request = call.to_request(Some(&token))?; // every call but the token's needs one
 //! assert_eq!(request.method(), "POST");
 //! assert_eq!(request.uri(), "https://api.introvoke.com/api/v1/event/6f1c/embedCode");
 //!
@@ -40,6 +41,20 @@ use super::models::{CompanyId, EmbedUrl, EventId, Registrant, Registration, View
 
 /// Sequel's production API host; the crate appends `/api/v1/...` and `/api/oauth/token`.
 pub const DEFAULT_BASE_URL: &str = "https://api.introvoke.com";
+
+// The clients' defaults, here so that a transport built on this module has them too.
+/// The longest response body a client reads unless the client builder's `max_response_bytes` says
+/// otherwise: 16 MiB. Sequel's lists are not paginated, and a registrant takes a few hundred
+/// bytes, so this leaves room for tens of thousands of them while still bounding memory.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 << 20;
+/// How long a whole request may take unless the client builder's `timeout` says otherwise, for
+/// both clients.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long connecting may take unless the client builder's `connect_timeout` says otherwise.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a whole call may take, its attempts, its token request and its waits between
+/// attempts together, unless the client builder's `deadline` says otherwise.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
 
 /// How much of an error body is kept, in bytes.
 const KEPT_BODY_BYTES: usize = 1024;
@@ -456,7 +471,9 @@ impl<T> Call<T> {
         self.repeatable
     }
 
-    /// The HTTP request, with `Authorization: Bearer` (marked sensitive) when a token is given.
+    /// The HTTP request, with `Authorization: Bearer` (marked sensitive). A call that
+    /// [needs a token](Self::needs_token) is refused without one (`is_invalid_input`), rather
+    /// than sent unauthenticated.
     pub fn to_request(&self, token: Option<&AccessToken>) -> Result<http::Request<Vec<u8>>, Error> {
         let body = self.body.as_deref().map(<[u8]>::to_vec).unwrap_or_default();
         let mut request = http::Request::new(body);
@@ -485,8 +502,17 @@ impl<T> Call<T> {
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         // Sequel's own samples send it on every call, GETs included.
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        if let Some(token) = token {
-            headers.insert(AUTHORIZATION, token.header_value()?);
+        match (token, self.needs_token()) {
+            (Some(token), _) => {
+                headers.insert(AUTHORIZATION, token.header_value()?);
+            }
+            (None, true) => {
+                return Err(Error::invalid(
+                    "access token",
+                    "this call needs one: get it with `Api::token` and pass it",
+                ));
+            }
+            (None, false) => {}
         }
         Ok(headers)
     }
