@@ -70,6 +70,22 @@ impl Ledger {
     fn times(&self, email: &str) -> usize {
         self.handled.lock().unwrap().get(email).copied().unwrap_or(0)
     }
+
+    /// Returns once a handler is running: its claim is in the store.
+    async fn handler_running(&self) {
+        while self.in_flight.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+}
+
+/// Runs `delivery` until its handler is running, then drops it there, as a request cut off or
+/// a replica that died mid-handler would.
+async fn cut_off_mid_handler(ledger: &Ledger, delivery: impl std::future::Future<Output = StatusCode>) {
+    tokio::select! {
+        status = delivery => panic!("answered {status} before it was cut off"),
+        () = ledger.handler_running() => {}
+    }
 }
 
 /// Receives `body` at `receiver`, the handler recording into `ledger`, failing when `fail`,
@@ -154,9 +170,9 @@ async fn a_failure_is_retried<S: WebhookStore>(receiver: Receiver<S>) {
 async fn a_repeat_while_handling_is_429<S: WebhookStore>(receiver: Receiver<S>) {
     let ledger = Ledger::default();
     let body = registration("inv-1", "cy@example.com");
-    let slow = deliver(&receiver, &ledger, &body, false, Duration::from_millis(300));
+    let slow = deliver(&receiver, &ledger, &body, false, Duration::from_millis(500));
     let repeat = async {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        ledger.handler_running().await;
         post(&receiver, &ledger, &body).await
     };
     let (slow, repeat) = tokio::join!(slow, repeat);
@@ -172,12 +188,8 @@ async fn a_lapsed_lease_lets_the_retry_in<S: WebhookStore>(receiver: Receiver<S>
     let receiver = receiver.lease(Duration::from_millis(300));
     let ledger = Ledger::default();
     let body = registration("inv-1", "dee@example.com");
-    let dropped = tokio::time::timeout(
-        Duration::from_millis(50),
-        deliver(&receiver, &ledger, &body, false, Duration::from_secs(60)),
-    )
-    .await;
-    assert!(dropped.is_err(), "the first handler was cut off");
+    let first = deliver(&receiver, &ledger, &body, false, Duration::from_secs(60));
+    cut_off_mid_handler(&ledger, first).await;
     assert_eq!(post(&receiver, &ledger, &body).await, 429);
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(post(&receiver, &ledger, &body).await, 200);
@@ -319,17 +331,9 @@ mod redis {
         )
         .await;
         post(&receiver, &ledger, &batch("ttl", 1, 2, 4)).await;
-        let _ = tokio::time::timeout(
-            Duration::from_millis(50),
-            deliver(
-                &receiver,
-                &ledger,
-                &registration("k", "c@example.com"),
-                false,
-                Duration::from_secs(60),
-            ),
-        )
-        .await;
+        let body = registration("k", "c@example.com");
+        let held = deliver(&receiver, &ledger, &body, false, Duration::from_secs(60));
+        cut_off_mid_handler(&ledger, held).await;
         let mut raw = ::redis::Client::open(url())
             .unwrap()
             .get_multiplexed_async_connection()
@@ -747,9 +751,9 @@ mod redis {
         // A repeat on another replica while the first is still handled: 429.
         let body = registration("slow", "slow@example.com");
         let (first, repeat) = tokio::join!(
-            deliver(&replicas[0], &ledger, &body, false, Duration::from_millis(300)),
+            deliver(&replicas[0], &ledger, &body, false, Duration::from_millis(500)),
             async {
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                ledger.handler_running().await;
                 post(&replicas[1], &ledger, &body).await
             }
         );
@@ -763,12 +767,8 @@ mod redis {
 
         // A replica dropped mid-handler: 429 until its lease lapses, then handled elsewhere.
         let body = registration("dropped", "dropped@example.com");
-        let cut = tokio::time::timeout(
-            Duration::from_millis(50),
-            deliver(&replicas[2], &ledger, &body, false, Duration::from_secs(60)),
-        )
-        .await;
-        assert!(cut.is_err());
+        let dying = deliver(&replicas[2], &ledger, &body, false, Duration::from_secs(60));
+        cut_off_mid_handler(&ledger, dying).await;
         let answers = until_ok(&replicas[0], &ledger, &body).await;
         assert_eq!(answers.first(), Some(&429), "{answers:?}");
 

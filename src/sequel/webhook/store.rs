@@ -4,7 +4,7 @@
 //! one process, `RedisStore` (feature `redis`) for every replica that shares a Redis.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::future::Future;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -127,7 +127,11 @@ impl Holder {
             format!("{hex}-{:x}-{:x}", std::process::id(), since.as_nanos())
         });
         let count = COUNTER.fetch_add(1, Ordering::Relaxed);
-        Holder(format!("{process}-{count:x}"))
+        let mut holder = String::with_capacity(process.len() + 17);
+        holder.push_str(process);
+        // Into the one string: no second allocation, as `format!` would make.
+        let _ = write!(holder, "-{count:x}");
+        Holder(holder)
     }
 
     /// The token, to store beside the claim.
@@ -281,10 +285,15 @@ impl MemoryStore {
         if entries.calls.is_multiple_of(SWEEP_EVERY) {
             entries.map.retain(|_, entry| !entry.is_empty(now));
         }
-        let entry = entries
-            .map
-            .entry(key.to_owned())
-            .or_insert_with(|| Entry::new(now));
+        let Some(entry) = entries.map.get_mut(key) else {
+            // A key seen for the first time is kept only if the step left something in it.
+            let mut entry = Entry::new(now);
+            let result = step(&mut entry, now);
+            if !entry.is_empty(now) {
+                entries.map.insert(key.to_owned(), entry);
+            }
+            return result;
+        };
         if entry.pages_until <= now {
             entry.pages.clear();
         }
