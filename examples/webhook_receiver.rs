@@ -28,8 +28,7 @@ use event_sso::sequel::webhook::{
     DEFAULT_MAX_BODY_BYTES, MemoryStore, Receiver, RedisStore, Verifier, WebhookEvent, WebhookStore,
     WebhookType, Work,
 };
-use event_sso::sequel::{Client, CompanyId, Registration};
-use event_sso::sequel::{KeptAlive, NewSubscription, Subscribed};
+use event_sso::sequel::{Client, CompanyId, KeptAlive, NewSubscription, Registration, Subscribed};
 
 /// The receiver, swapped when a renewal changes a secret.
 type Shared<S> = Arc<RwLock<Arc<Receiver<S>>>>;

@@ -15,8 +15,9 @@ use event_sso::sequel::fake::FakeSequel;
 use event_sso::sequel::webhook::{
     AUTH_HEADER, Delivery, EndedEvent, Receiver, Verifier, WebhookEvent, WebhookSecret, WebhookType, Work,
 };
-use event_sso::sequel::{KEEP_ALIVE_EXTENSION_DAYS, KeptAlive, NewSubscription, SubscriptionUpdate};
-use event_sso::sequel::{Registration, RetryPolicy};
+use event_sso::sequel::{
+    KEEP_ALIVE_EXTENSION_DAYS, KeptAlive, NewSubscription, Registration, RetryPolicy, SubscriptionUpdate,
+};
 use serde_json::json;
 use tokio::runtime::Runtime;
 
