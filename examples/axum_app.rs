@@ -87,14 +87,11 @@ async fn register(
     Query(session): Query<Session>,
 ) -> Result<Response, Failed> {
     let (name, email) = profile(&session.user);
-    let registrant = app
+    let registered = app
         .sequel
         .register_or_get(&EventId::new(event), &Registration::new(name, email))
         .await?;
-    match registrant.join_url {
-        Some(join) => Ok(join.redirect::<String>().into_response()),
-        None => Ok(StatusCode::BAD_GATEWAY.into_response()), // Sequel listed them without one
-    }
+    Ok(registered.join_url.redirect::<String>().into_response())
 }
 
 /// Lets the user present at their next join.

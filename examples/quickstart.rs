@@ -76,15 +76,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         embed.as_str()
     );
 
-    let registrant = client
+    let registered = client
         .register_or_get(&event, &Registration::new(name, email))
         .await?;
     println!(
         "\nRegistrant's join URL (one per e-mail per event; store it):\n  {}",
-        registrant
-            .join_url
-            .as_ref()
-            .map_or("(none given)", |url| url.as_str())
+        registered.join_url.as_str()
     );
 
     // --- Frameable ------------------------------------------------------------------------

@@ -26,11 +26,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let client = builder.build()?;
     let event = EventId::new(std::env::var("SEQUEL_EVENT_ID").map_err(|_| "SEQUEL_EVENT_ID is not set")?);
 
-    let registrant = client.register_or_get(&event, &Registration::new(name, email))?;
+    let registered = client.register_or_get(&event, &Registration::new(name, email))?;
     // The join URL lets its holder in as this registrant: send it to them, nowhere else.
-    // `register` always answers with the join URL.
-    if let Some(join_url) = &registrant.join_url {
-        println!("{}", join_url.as_str());
-    }
+    println!("{}", registered.join_url.as_str());
     Ok(())
 }

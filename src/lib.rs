@@ -28,13 +28,11 @@
 //! let iframe_src: String = embed.src_attribute(); // escaped for <iframe src="...">
 //!
 //! // Or Sequel registers them: one join URL per e-mail per event. Keep it.
-//! let registrant = client
+//! let registered = client
 //!     .register_or_get(&event, &Registration::new("Ada Lovelace", "ada@example.com"))
 //!     .await?;
-//! if let Some(join_url) = &registrant.join_url {
-//!     let redirect: event_sso::http::Response<String> = join_url.redirect(); // 302, no-store, no-referrer
-//! #   let _ = redirect;
-//! }
+//! let redirect: event_sso::http::Response<String> = registered.join_url.redirect(); // 302, no-store, no-referrer
+//! # let _ = redirect;
 //! # let _ = iframe_src;
 //! # Ok(()) }
 //! ```

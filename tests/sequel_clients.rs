@@ -527,7 +527,7 @@ fn too_many_requests_waits_as_told(kind: Kind) {
         started.elapsed()
     );
     assert_eq!(
-        registrant.join_url.as_ref().unwrap().as_str(),
+        registrant.join_url.as_str(),
         "https://embed.sequel.io/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f?joinCode=A1"
     );
     assert_eq!(
@@ -806,6 +806,7 @@ fn duplicate_registration_and_register_or_get(kind: Kind) {
             .respond_with(ResponseTemplate::new(200).set_body_json(json!([
                 registrant_json("Bob", "bob@example.com", "B1"),
                 registrant_json("Ada Lovelace", "Ada@Example.com", "A1"),
+                {"name": "Cy", "email": "cy@example.com", "metadata": {}},
             ]))),
     );
     let err = call!(bed, register(&event(), &ada())).unwrap_err();
@@ -821,7 +822,7 @@ fn duplicate_registration_and_register_or_get(kind: Kind) {
 
     let existing = call!(bed, register_or_get(&event(), &ada())).unwrap();
     assert_eq!(
-        existing.join_url.as_ref().unwrap().as_str(),
+        existing.join_url.as_str(),
         "https://embed.sequel.io/event/3f2b8c1e-5d4a-4b6f-9e0d-7a1c2b3d4e5f?joinCode=A1"
     );
 
@@ -829,6 +830,15 @@ fn duplicate_registration_and_register_or_get(kind: Kind) {
     let stranger = Registration::new("Eve", "eve@example.com");
     let err = call!(bed, register_or_get(&event(), &stranger)).unwrap_err();
     assert!(err.is_already_registered());
+
+    // In the list without a join URL: an error, never a registration without one.
+    let cy = Registration::new("Cy", "cy@example.com");
+    let err = call!(bed, register_or_get(&event(), &cy)).unwrap_err();
+    assert!(err.is_decode(), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "cannot decode Sequel's response to GET /event/{eventId}/registrants: Sequel holds the registration without a readable `join_url`"
+    );
 }
 
 fn register_or_get_registers_when_new(kind: Kind) {

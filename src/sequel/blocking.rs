@@ -16,7 +16,7 @@ use super::bulk::{BulkOptions, BulkReport, Settled, Tally};
 use super::client;
 use super::error::Error;
 use super::event::{Event, EventClone, EventUpdate, NewEvent, Replay};
-use super::models::{CompanyId, EmbedUrl, EventId, Registrant, Registration, Viewer};
+use super::models::{CompanyId, EmbedUrl, EventId, Registered, Registrant, Registration, Viewer};
 use super::subscription::{
     KeptAlive, NewSubscription, Subscribed, SubscriptionId, SubscriptionUpdate, WebhookSubscription,
 };
@@ -116,12 +116,12 @@ impl Client {
     }
 
     /// See [`sequel::Client::register`](super::Client::register).
-    pub fn register(&self, event: &EventId, registration: &Registration) -> Result<Registrant, Error> {
+    pub fn register(&self, event: &EventId, registration: &Registration) -> Result<Registered, Error> {
         self.run(self.engine.register(event, registration))?
     }
 
     /// See [`sequel::Client::register_or_get`](super::Client::register_or_get).
-    pub fn register_or_get(&self, event: &EventId, registration: &Registration) -> Result<Registrant, Error> {
+    pub fn register_or_get(&self, event: &EventId, registration: &Registration) -> Result<Registered, Error> {
         self.run(self.engine.register_or_get(event, registration))?
     }
 

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::error::Error;
-use super::models::{Registrant, Registration};
+use super::models::{Registered, Registrant, Registration};
 
 /// How many registrations [`register_all`](super::Client::register_all) sends at once unless
 /// [`BulkOptions::concurrency`] says otherwise.
@@ -189,7 +189,7 @@ pub(crate) struct Tally<'a> {
 #[cfg(any(feature = "async", feature = "blocking"))]
 pub(crate) enum Settled {
     /// Sequel answered with the registration.
-    Registered(Registrant),
+    Registered(Registered),
     /// Sequel may hold it: refused as already registered, or the answer was lost. Whether it
     /// does is for the registrants list to say.
     LookUp {
@@ -205,9 +205,9 @@ pub(crate) enum Settled {
 impl Settled {
     /// Reads a registration's result. `maybe_applied` says whether an earlier attempt may have
     /// registered them, so that a final "already registered" may be this registration's own.
-    pub(crate) fn new(result: Result<Registrant, Error>, maybe_applied: bool) -> Settled {
+    pub(crate) fn new(result: Result<Registered, Error>, maybe_applied: bool) -> Settled {
         match result {
-            Ok(registrant) => Settled::Registered(registrant),
+            Ok(registered) => Settled::Registered(registered),
             Err(error) if error.is_already_registered() => Settled::LookUp {
                 error,
                 already: true,
@@ -240,7 +240,7 @@ impl Settled {
     /// nothing, or could not be read).
     pub(crate) fn outcome(self, registration: Registration, found: Option<Registrant>) -> BulkOutcome {
         match (self, found) {
-            (Settled::Registered(registrant), _) => BulkOutcome::Registered(registrant),
+            (Settled::Registered(registered), _) => BulkOutcome::Registered(registered.into()),
             (Settled::Failed(error), _) => BulkOutcome::Failed { registration, error },
             (Settled::LookUp { maybe_ours: true, .. }, Some(existing)) => BulkOutcome::Recovered(existing),
             (Settled::LookUp { .. }, Some(existing)) => BulkOutcome::AlreadyRegistered(existing),
@@ -356,7 +356,10 @@ mod tests {
         tally.record(
             0,
             Registration::new("a", "a@x.co"),
-            Settled::new(Ok(registrant("a@x.co")), false),
+            Settled::new(
+                Ok(Registered::from_registrant(registrant("a@x.co")).unwrap()),
+                false,
+            ),
         );
         tally.record(
             3,

@@ -14,7 +14,7 @@ use super::builder::{ClientBuilder, Config};
 use super::bulk::{BulkOptions, BulkReport, Settled, Tally};
 use super::error::{Error, TransportKind};
 use super::event::{Event, EventClone, EventUpdate, NewEvent, Replay};
-use super::models::{self, CompanyId, EmbedUrl, EventId, Registrant, Registration, Viewer};
+use super::models::{self, CompanyId, EmbedUrl, EventId, Registered, Registrant, Registration, Viewer};
 use super::request::Call;
 use super::retry::jitter;
 use super::subscription::{
@@ -108,7 +108,7 @@ impl Client {
     /// [`is_already_registered`](Error::is_already_registered) is true; see
     /// [`register_or_get`](Self::register_or_get). Sent once: not repeated after a `5xx`, since
     /// the first attempt may have registered them.
-    pub async fn register(&self, event: &EventId, registration: &Registration) -> Result<Registrant, Error> {
+    pub async fn register(&self, event: &EventId, registration: &Registration) -> Result<Registered, Error> {
         self.execute(self.inner.config.api.register(event, registration)?)
             .await
     }
@@ -119,17 +119,19 @@ impl Client {
     /// `5xx` is retried per the client's [`RetryPolicy`](super::RetryPolicy). When Sequel
     /// answers "already registered", or the answer is still lost after the retries, the
     /// registrants list says whether Sequel holds the e-mail, and its registration is returned;
-    /// otherwise the error is.
+    /// otherwise the error is. Sequel's entry must have its join URL: one without is an error
+    /// ([`is_decode`](Error::is_decode)).
     pub async fn register_or_get(
         &self,
         event: &EventId,
         registration: &Registration,
-    ) -> Result<Registrant, Error> {
+    ) -> Result<Registered, Error> {
         match self.register_by_email(event, registration, None).await {
-            Settled::Registered(registrant) => Ok(registrant),
+            Settled::Registered(registered) => Ok(registered),
             Settled::Failed(error) => Err(error),
             Settled::LookUp { error, .. } => {
-                models::find_registrant(self.registrants(event).await?, &registration.email).ok_or(error)
+                let found = models::find_registrant(self.registrants(event).await?, &registration.email);
+                models::registered_from_list(found.ok_or(error)?)
             }
         }
     }

@@ -71,7 +71,7 @@ pub use event::{
     CloseCaptioningSettings, Event, EventClone, EventSecret, EventType, EventUpdate, NewEvent,
     PrivateEventInfo, Replay, Transcription,
 };
-pub use models::{CompanyId, EmbedUrl, EventId, JoinUrl, Registrant, Registration, Viewer};
+pub use models::{CompanyId, EmbedUrl, EventId, JoinUrl, Registered, Registrant, Registration, Viewer};
 pub use request::{
     DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };

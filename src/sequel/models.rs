@@ -170,8 +170,8 @@ impl fmt::Debug for Registration {
 /// Sequel's schema marks every field optional, so each is an `Option`: one odd entry in a
 /// registrants list does not hide the others. [`gaps`](Registrant::gaps) names the documented
 /// fields an entry lacks (or that could not be read; their raw value is then kept in
-/// [`extra`](Registrant::extra)). A registrant returned by `register` always has its
-/// `join_url`. Keep it: Sequel registers an e-mail only once per event. `Debug` hides the
+/// [`extra`](Registrant::extra)). `register` gives a [`Registered`], whose `join_url` is
+/// always there; keep it: Sequel registers an e-mail only once per event. `Debug` hides the
 /// personal fields and the URL.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
@@ -202,6 +202,69 @@ impl Registrant {
         .into_iter()
         .filter_map(|(field, missing)| missing.then_some(field))
         .collect()
+    }
+}
+
+/// A registration Sequel confirmed, with the join URL that registering guarantees: what
+/// `register` and `register_or_get` return. `Debug` hides the personal fields and the URL.
+#[derive(Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Registered {
+    /// The registrant's own join URL. Anyone holding it enters as them, so it is a
+    /// [`JoinUrl`]: no `Display`, a redacted `Debug`, and a [`redirect`](JoinUrl::redirect).
+    pub join_url: JoinUrl,
+    /// The registrant's name.
+    pub name: Option<String>,
+    /// The registrant's e-mail address.
+    pub email: Option<String>,
+    /// The metadata sent at registration (any JSON value).
+    pub metadata: Option<Value>,
+    /// Fields Sequel sent that this crate does not know, kept as they came.
+    pub extra: Map<String, Value>,
+}
+
+impl Registered {
+    /// The registrant, when it has a join URL.
+    pub(crate) fn from_registrant(registrant: Registrant) -> Option<Registered> {
+        Some(Registered {
+            join_url: registrant.join_url?,
+            name: registrant.name,
+            email: registrant.email,
+            metadata: registrant.metadata,
+            extra: registrant.extra,
+        })
+    }
+}
+
+/// A registration found in the registrants list, which must have its join URL to count as one.
+#[cfg(any(feature = "async", feature = "blocking"))]
+pub(crate) fn registered_from_list(registrant: Registrant) -> Result<Registered, super::Error> {
+    Registered::from_registrant(registrant).ok_or(super::Error::UnexpectedBody {
+        call: "GET /event/{eventId}/registrants",
+        reason: "Sequel holds the registration without a readable `join_url`",
+    })
+}
+
+impl From<Registered> for Registrant {
+    fn from(registered: Registered) -> Registrant {
+        Registrant {
+            name: registered.name,
+            email: registered.email,
+            join_url: Some(registered.join_url),
+            metadata: registered.metadata,
+            extra: registered.extra,
+        }
+    }
+}
+
+impl fmt::Debug for Registered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registered")
+            .field("join_url", &self.join_url)
+            .field("name", &self.name.as_ref().map(|_| "<redacted>"))
+            .field("email", &self.email.as_ref().map(|_| "<redacted>"))
+            .field("extra", &self.extra.len())
+            .finish_non_exhaustive()
     }
 }
 

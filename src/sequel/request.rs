@@ -37,7 +37,7 @@ use url::Url;
 use super::auth::{AccessToken, DEFAULT_AUDIENCE};
 use super::error::{ApiError, Error};
 use super::event::{Event, EventClone, EventFields, EventUpdate, NewEvent, Replay};
-use super::models::{CompanyId, EmbedUrl, EventId, Registrant, Registration, Viewer};
+use super::models::{CompanyId, EmbedUrl, EventId, Registered, Registrant, Registration, Viewer};
 
 /// Sequel's production API host; the crate appends `/api/v1/...` and `/api/oauth/token`.
 pub const DEFAULT_BASE_URL: &str = "https://api.introvoke.com";
@@ -188,7 +188,7 @@ impl Api {
 
     /// `POST /event/{eventId}/registrant`: registers a person and returns their join URL.
     /// Not repeated on `5xx`: the first attempt may have registered them.
-    pub fn register(&self, event: &EventId, registration: &Registration) -> Result<Call<Registrant>, Error> {
+    pub fn register(&self, event: &EventId, registration: &Registration) -> Result<Call<Registered>, Error> {
         non_blank("registration name", &registration.name)?;
         non_blank("registration email", &registration.email)?;
         Ok(self
@@ -602,15 +602,12 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
 }
 
 /// A registration's answer must carry the join URL: it is what registering is for.
-fn decode_registered(call: &'static str, body: &[u8], at: SystemTime) -> Result<Registrant, Error> {
+fn decode_registered(call: &'static str, body: &[u8], at: SystemTime) -> Result<Registered, Error> {
     let registrant: Registrant = decode_json(call, body, at)?;
-    match registrant.join_url {
-        Some(_) => Ok(registrant),
-        None => Err(Error::UnexpectedBody {
-            call,
-            reason: "the registration has no readable `join_url`",
-        }),
-    }
+    Registered::from_registrant(registrant).ok_or(Error::UnexpectedBody {
+        call,
+        reason: "the registration has no readable `join_url`",
+    })
 }
 
 /// Sequel documents a JSON string; plain text is accepted too.

@@ -38,11 +38,10 @@
 //! let client = Client::builder(fake.credentials()).base_url(fake.base_url()).build()?;
 //!
 //! let ada = Registration::new("Ada Lovelace", "ada@example.com");
-//! let registrant = client.register(&event, &ada)?;
-//! let join_url = registrant.join_url.expect("registering answers with the join URL");
+//! let join_url = client.register(&event, &ada)?.join_url;
 //! assert_eq!(fake.decode_token(join_url.as_str()).map(|claims| claims.subject), Some("ada@example.com".to_owned()));
 //! assert_eq!(client.register(&event, &ada).unwrap_err().status(), Some(http::StatusCode::BAD_REQUEST));
-//! assert_eq!(client.register_or_get(&event, &ada)?.join_url.as_ref(), Some(&join_url));
+//! assert_eq!(client.register_or_get(&event, &ada)?.join_url, join_url);
 //!
 //! fake.fail_next(1, http::StatusCode::SERVICE_UNAVAILABLE);
 //! assert_eq!(client.registrants(&event)?.len(), 1); // retried after the 503
