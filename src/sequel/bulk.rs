@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::error::Error;
-use super::models::{Registered, Registrant, Registration};
+use super::models::{Registrant, Registration};
 
 /// How many registrations [`register_all`](super::Client::register_all) sends at once unless
 /// [`BulkOptions::concurrency`] says otherwise.
@@ -175,7 +175,7 @@ impl BulkReport {
 }
 
 #[cfg(any(feature = "async", feature = "blocking"))]
-use super::models::email_key;
+use super::models::{Registered, email_key};
 
 /// Collects results as they complete, in any order, and settles them into a report.
 #[cfg(any(feature = "async", feature = "blocking"))]
