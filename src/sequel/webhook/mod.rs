@@ -126,12 +126,7 @@ pub struct Verifier {
 impl Verifier {
     /// A verifier for deliveries carrying `secret`.
     pub fn new(secret: impl Into<WebhookSecret>) -> Verifier {
-        Verifier {
-            secrets: Vec::new(),
-            previous: Vec::new(),
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-        }
-        .also_accept(secret)
+        Verifier::any_of([secret.into()])
     }
 
     /// A verifier for deliveries carrying any of `secrets`.
