@@ -259,16 +259,16 @@ impl Client {
         let subscription = self.webhook_subscription(id).await?;
         let extend = match KeepAlive::decide(&subscription, min_days_left, time::OffsetDateTime::now_utc()) {
             KeepAlive::Nothing => return Ok(KeptAlive::Unchanged(subscription)),
-            KeepAlive::Renew => None,
-            KeepAlive::Extend => {
-                let update = SubscriptionUpdate::new().extend_by_days(KEEP_ALIVE_EXTENSION_DAYS);
-                Some(self.update_webhook(id, &update).await)
-            }
+            KeepAlive::Extend => SubscriptionUpdate::new().extend_by_days(KEEP_ALIVE_EXTENSION_DAYS),
+            KeepAlive::Renew => return Ok(KeptAlive::Renewed(self.renew_webhook(id, None).await?)),
         };
-        match extend {
-            Some(Ok(extended)) => Ok(KeptAlive::Extended(extended)),
-            Some(Err(refused)) if refused.status() != Some(StatusCode::BAD_REQUEST) => Err(refused),
-            _ => Ok(KeptAlive::Renewed(self.renew_webhook(id, None).await?)),
+        match self.update_webhook(id, &extend).await {
+            Ok(extended) => Ok(KeptAlive::Extended(extended)),
+            // Sequel refused the extension itself (at the longest length, say): renew instead.
+            Err(refused) if refused.status() == Some(StatusCode::BAD_REQUEST) => {
+                Ok(KeptAlive::Renewed(self.renew_webhook(id, None).await?))
+            }
+            Err(error) => Err(error),
         }
     }
 
@@ -393,12 +393,10 @@ impl Client {
                         self.inner.tokens.reject(refused).await;
                     }
                 }
-                Next::Wait(wait, _) if Instant::now() + wait <= attempts.deadline => {
+                Next::Wait(wait) => {
                     drop(permit);
                     tokio::time::sleep(wait).await;
                 }
-                // The wait would end past the deadline: the last error now, `Retry-After` and all.
-                Next::Wait(_, error) => return Err(error),
             }
         }
     }
@@ -457,8 +455,8 @@ enum Next<T> {
     Done(Result<T, Error>),
     /// Drop the access token Sequel refused, get a new one, and try again.
     RenewToken,
-    /// Wait, then try again; this error is the answer if the wait would pass the deadline.
-    Wait(Duration, Error),
+    /// Wait, then try again.
+    Wait(Duration),
 }
 
 /// The attempts of one call: counts retries, allows one token renewal, and traces each attempt.
@@ -519,11 +517,13 @@ impl<'a> Attempts<'a> {
             .policy
             .delay(self.retries, &error, call.is_repeatable(), jitter())
         {
-            Some(wait) => {
+            // No wait is started that would end past the deadline: the last error is the
+            // answer then, `Retry-After` and all.
+            Some(wait) if Instant::now() + wait <= self.deadline => {
                 self.retries += 1;
-                Next::Wait(wait, error)
+                Next::Wait(wait)
             }
-            None => Next::Done(Err(error)),
+            _ => Next::Done(Err(error)),
         }
     }
 
