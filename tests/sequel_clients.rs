@@ -678,8 +678,8 @@ fn chunked_server(size: usize) -> String {
     use std::io::{BufRead, BufReader, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap();
-    // One connection at a time; a client that gives up mid-body (as a capped one does) only
-    // ends its own connection.
+    // Each connection on a thread of its own: a client that gives up mid-body (as a capped one
+    // does) ends only its own, and a connection idle in one client's pool holds up no other.
     let serve = move |stream: std::net::TcpStream| -> std::io::Result<()> {
         let mut reader = BufReader::new(stream.try_clone()?);
         let mut writer = stream;
@@ -725,7 +725,7 @@ fn chunked_server(size: usize) -> String {
     };
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            let _ = serve(stream);
+            std::thread::spawn(move || serve(stream));
         }
     });
     format!("http://{address}")
