@@ -10,13 +10,15 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use super::auth::Credentials;
+use super::analytics::{ActivityPage, TopParticipants, TopParticipantsQuery, VideoViews};
 use super::builder::ClientBuilder;
-use super::bulk::{BulkOptions, BulkReport, Settled, Tally};
+use super::bulk::{BulkOptions, BulkReport, Tally};
 use super::client;
+use super::credentials::Credentials;
 use super::error::Error;
 use super::event::{Event, EventClone, EventUpdate, NewEvent, Replay};
 use super::models::{CompanyId, EmbedUrl, EventId, Registered, Registrant, Registration, Viewer};
+use super::request::Settled;
 use super::subscription::{
     KeptAlive, NewSubscription, Subscribed, SubscriptionId, SubscriptionUpdate, WebhookSubscription,
 };
@@ -231,6 +233,43 @@ impl Client {
     /// See [`sequel::Client::remove_organizer`](super::Client::remove_organizer).
     pub fn remove_organizer(&self, event: &EventId, user: &str) -> Result<Vec<String>, Error> {
         self.run(self.engine.remove_organizer(event, user))?
+    }
+
+    /// See [`sequel::Client::user_activity`](super::Client::user_activity).
+    pub fn user_activity(&self, event: &EventId, page: u32, count: u32) -> Result<ActivityPage, Error> {
+        self.run(self.engine.user_activity(event, page, count))?
+    }
+
+    /// Every page of the event's user activity, each read when the iterator is advanced; see
+    /// [`sequel::Client::user_activity_pages`](super::Client::user_activity_pages). An error is
+    /// the last item.
+    pub fn user_activity_pages(
+        &self,
+        event: &EventId,
+    ) -> impl Iterator<Item = Result<ActivityPage, Error>> + '_ {
+        let mut pages = Box::pin(self.engine.user_activity_pages(event));
+        std::iter::from_fn(move || {
+            use futures_util::StreamExt;
+            self.run(pages.next()).unwrap_or_else(|inside| Some(Err(inside)))
+        })
+        .scan(false, |failed, page| {
+            let stop = std::mem::replace(failed, page.is_err());
+            (!stop).then_some(page)
+        })
+    }
+
+    /// See [`sequel::Client::top_participants`](super::Client::top_participants).
+    pub fn top_participants(
+        &self,
+        event: &EventId,
+        query: &TopParticipantsQuery,
+    ) -> Result<TopParticipants, Error> {
+        self.run(self.engine.top_participants(event, query))?
+    }
+
+    /// See [`sequel::Client::video_views`](super::Client::video_views).
+    pub fn video_views(&self, event: &EventId) -> Result<VideoViews, Error> {
+        self.run(self.engine.video_views(event))?
     }
 
     /// See [`sequel::Client::register_all`](super::Client::register_all): the same

@@ -5,13 +5,12 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use super::auth::{Credentials, DEFAULT_AUDIENCE, DEFAULT_TOKEN_LIFETIME, env_var};
+use super::credentials::{Credentials, env_var};
 use super::error::Error;
 use super::request::{
-    Api, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TIMEOUT,
+    Api, DEFAULT_ANALYTICS_URL, DEFAULT_AUDIENCE, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, DEFAULT_TOKEN_LIFETIME, RetryPolicy,
 };
-use super::retry::RetryPolicy;
 
 /// Whether this build of the crate can speak TLS (feature `rustls` or `native-tls`).
 const TLS_BUILT: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
@@ -28,6 +27,7 @@ pub struct ClientBuilder<C> {
 struct Settings {
     credentials: Credentials,
     base_url: String,
+    analytics_url: String,
     audience: String,
     timeout: Duration,
     connect_timeout: Duration,
@@ -44,6 +44,7 @@ impl<C> ClientBuilder<C> {
             config: Settings {
                 credentials,
                 base_url: DEFAULT_BASE_URL.to_owned(),
+                analytics_url: DEFAULT_ANALYTICS_URL.to_owned(),
                 audience: DEFAULT_AUDIENCE.to_owned(),
                 timeout: DEFAULT_TIMEOUT,
                 connect_timeout: DEFAULT_CONNECT_TIMEOUT,
@@ -58,8 +59,9 @@ impl<C> ClientBuilder<C> {
     }
 
     /// A builder from the environment: the credentials from `SEQUEL_CLIENT_ID` and
-    /// `SEQUEL_CLIENT_SECRET` (see [`Credentials::from_env`]), and the base URL from
-    /// `SEQUEL_BASE_URL` when it is set (a staging host, or a fake in tests).
+    /// `SEQUEL_CLIENT_SECRET` (see [`Credentials::from_env`]), the base URL from
+    /// `SEQUEL_BASE_URL` and the analytics root from `SEQUEL_ANALYTICS_URL` when they are set
+    /// (a staging host, or a fake in tests).
     ///
     /// ```no_run
     /// # #[cfg(feature = "async")] {
@@ -71,11 +73,14 @@ impl<C> ClientBuilder<C> {
     /// # Ok::<(), event_sso::sequel::Error>(())
     /// ```
     pub fn from_env() -> Result<Self, Error> {
-        let builder = ClientBuilder::new(Credentials::from_env()?);
-        Ok(match env_var("SEQUEL_BASE_URL") {
-            Some(base_url) => builder.base_url(base_url),
-            None => builder,
-        })
+        let mut builder = ClientBuilder::new(Credentials::from_env()?);
+        if let Some(base_url) = env_var("SEQUEL_BASE_URL") {
+            builder = builder.base_url(base_url);
+        }
+        if let Some(analytics_url) = env_var("SEQUEL_ANALYTICS_URL") {
+            builder = builder.analytics_url(analytics_url);
+        }
+        Ok(builder)
     }
 
     /// The API host root ([`DEFAULT_BASE_URL`] unless set), such as
@@ -83,6 +88,14 @@ impl<C> ClientBuilder<C> {
     /// `/api/oauth/token`.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.config.base_url = url.into();
+        self
+    }
+
+    /// The root of Sequel's analytics host ([`DEFAULT_ANALYTICS_URL`] unless set), for
+    /// `user_activity`, `top_participants` and `video_views`; the client appends
+    /// `/api/analytics/...`. Checked as the base URL is: `https://`, or `http://` to loopback.
+    pub fn analytics_url(mut self, url: impl Into<String>) -> Self {
+        self.config.analytics_url = url.into();
         self
     }
 
@@ -150,7 +163,11 @@ impl<C> ClientBuilder<C> {
         if settings.user_agent.chars().any(|c| !(' '..='~').contains(&c)) {
             return Err(Error::invalid("user_agent", "must be printable ASCII"));
         }
-        let api = Api::new(&settings.base_url)?.with_audience(settings.audience);
+        let api = Api::new(&settings.base_url)?
+            .with_analytics_url(&settings.analytics_url)?
+            .with_audience(settings.audience);
+        // Only the API host: a build without TLS that never asks for analytics still works
+        // against a loopback fake, whose analytics root the tests set.
         check_tls(api.base_url().scheme(), TLS_BUILT)?;
         Ok(Config {
             api,
@@ -184,6 +201,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
         f.debug_struct("ClientBuilder")
             .field("credentials", &settings.credentials)
             .field("base_url", &settings.base_url)
+            .field("analytics_url", &settings.analytics_url)
             .field("timeout", &settings.timeout)
             .field("connect_timeout", &settings.connect_timeout)
             .field("deadline", &settings.deadline)

@@ -175,7 +175,7 @@ impl BulkReport {
 }
 
 #[cfg(any(feature = "async", feature = "blocking"))]
-use super::models::{Registered, email_key};
+use super::request::{Settled, email_key};
 
 /// Collects results as they complete, in any order, and settles them into a report.
 #[cfg(any(feature = "async", feature = "blocking"))]
@@ -185,71 +185,17 @@ pub(crate) struct Tally<'a> {
     callback: Option<ProgressCallback<'a>>,
 }
 
-/// Where a registration stands once its attempts are over, before any lookup.
+/// The outcome of a registration that settled so, given what the registrants list holds for
+/// its e-mail (`None` when it holds nothing, or could not be read).
 #[cfg(any(feature = "async", feature = "blocking"))]
-pub(crate) enum Settled {
-    /// Sequel answered with the registration.
-    Registered(Registered),
-    /// Sequel may hold it: refused as already registered, or the answer was lost. Whether it
-    /// does is for the registrants list to say.
-    LookUp {
-        error: Error,
-        already: bool,
-        maybe_ours: bool,
-    },
-    /// Not registered.
-    Failed(Error),
-}
-
-#[cfg(any(feature = "async", feature = "blocking"))]
-impl Settled {
-    /// Reads a registration's result. `maybe_applied` says whether an earlier attempt may have
-    /// registered them, so that a final "already registered" may be this registration's own.
-    pub(crate) fn new(result: Result<Registered, Error>, maybe_applied: bool) -> Settled {
-        match result {
-            Ok(registered) => Settled::Registered(registered),
-            Err(error) if error.is_already_registered() => Settled::LookUp {
-                error,
-                already: true,
-                maybe_ours: maybe_applied,
-            },
-            // Whatever the last answer, an earlier attempt may have registered them; and a
-            // success that could not be read did register them.
-            Err(error) if error.is_outcome_unknown() || error.is_decode() || maybe_applied => {
-                Settled::LookUp {
-                    error,
-                    already: false,
-                    maybe_ours: true,
-                }
-            }
-            // Sequel does not document how it refuses a second registration of an e-mail, so
-            // any refusal of the request is checked against the list: only an e-mail Sequel
-            // holds comes back as already registered.
-            Err(error) if matches!(error.status().map(|s| s.as_u16()), Some(400 | 409 | 422)) => {
-                Settled::LookUp {
-                    error,
-                    already: false,
-                    maybe_ours: false,
-                }
-            }
-            Err(error) => Settled::Failed(error),
-        }
-    }
-
-    /// The outcome, given what the registrants list holds for the e-mail (`None` when it holds
-    /// nothing, or could not be read).
-    pub(crate) fn outcome(self, registration: Registration, found: Option<Registrant>) -> BulkOutcome {
-        match (self, found) {
-            (Settled::Registered(registered), _) => BulkOutcome::Registered(registered.into()),
-            (Settled::Failed(error), _) => BulkOutcome::Failed { registration, error },
-            (Settled::LookUp { maybe_ours: true, .. }, Some(existing)) => BulkOutcome::Recovered(existing),
-            (Settled::LookUp { .. }, Some(existing)) => BulkOutcome::AlreadyRegistered(existing),
-            (Settled::LookUp { error, .. }, None) => BulkOutcome::Failed { registration, error },
-        }
-    }
-
-    pub(crate) fn needs_lookup(&self) -> bool {
-        matches!(self, Settled::LookUp { .. })
+fn outcome(settled: Settled, registration: Registration, found: Option<Registrant>) -> BulkOutcome {
+    let found = found.filter(|_| settled.needs_lookup());
+    let ours = settled.is_maybe_ours();
+    match (settled.into_answer(), found) {
+        (Ok(registered), _) => BulkOutcome::Registered(registered.into()),
+        (Err(_), Some(existing)) if ours => BulkOutcome::Recovered(existing),
+        (Err(_), Some(existing)) => BulkOutcome::AlreadyRegistered(existing),
+        (Err(error), None) => BulkOutcome::Failed { registration, error },
     }
 }
 
@@ -275,9 +221,11 @@ impl<'a> Tally<'a> {
     pub(crate) fn record(&mut self, index: usize, registration: Registration, settled: Settled) {
         let counter = match &settled {
             Settled::Registered(_) => &mut self.progress.registered,
-            Settled::LookUp { already: true, .. } => &mut self.progress.already_registered,
-            Settled::LookUp { .. } => &mut self.progress.unconfirmed,
+            Settled::AlreadyRegistered(_) | Settled::RepeatRefused(_) => {
+                &mut self.progress.already_registered
+            }
             Settled::Failed(_) => &mut self.progress.failed,
+            _ => &mut self.progress.unconfirmed,
         };
         *counter += 1;
         if self.pending.len() <= index {
@@ -316,7 +264,7 @@ impl<'a> Tally<'a> {
                     true => by_email.get(&email_key(&registration.email)).cloned(),
                     false => None,
                 };
-                settled.outcome(registration, found)
+                outcome(settled, registration, found)
             })
             .collect();
         BulkReport {
@@ -330,6 +278,7 @@ impl<'a> Tally<'a> {
 mod tests {
     use super::*;
     use crate::sequel::error::ApiError;
+    use crate::sequel::models::Registered;
 
     fn registrant(email: &str) -> Registrant {
         serde_json::from_value(serde_json::json!({"name": "n", "email": email, "join_url": format!("https://x.example/{email}")})).unwrap()
@@ -507,7 +456,7 @@ mod tests {
     #[test]
     fn register_or_get_and_register_all_match_emails_alike() {
         let list = || vec![registrant(" Élodie@Example.FR ")];
-        let found = crate::sequel::models::find_registrant(list(), "élodie@example.fr");
+        let found = crate::sequel::request::find_registrant(list(), "élodie@example.fr");
         assert!(found.is_some());
         let mut tally = Tally::new((1, Some(1)), None);
         tally.record(

@@ -9,14 +9,14 @@ use futures_util::StreamExt;
 use http::header::RETRY_AFTER;
 use http::{HeaderValue, StatusCode};
 
-use super::auth::{self, AccessToken, Credentials, Tokens};
+use super::analytics::{ActivityPage, TopParticipants, TopParticipantsQuery, VideoViews};
 use super::builder::{ClientBuilder, Config};
-use super::bulk::{BulkOptions, BulkReport, Settled, Tally};
+use super::bulk::{BulkOptions, BulkReport, Tally};
+use super::credentials::{AccessToken, Credentials, TokenGrant};
 use super::error::{Error, TransportKind};
 use super::event::{Event, EventClone, EventUpdate, NewEvent, Replay};
-use super::models::{self, CompanyId, EmbedUrl, EventId, Registered, Registrant, Registration, Viewer};
-use super::request::Call;
-use super::retry::jitter;
+use super::models::{CompanyId, EmbedUrl, EventId, Registered, Registrant, Registration, Viewer};
+use super::request::{ActivityPages, Attempts, Call, Next, Settled, TokenCache, find_registrant, jitter};
 use super::subscription::{
     KEEP_ALIVE_EXTENSION_DAYS, KeepAlive, KeptAlive, NewSubscription, Subscribed, SubscriptionId,
     SubscriptionUpdate, WebhookSubscription,
@@ -126,14 +126,12 @@ impl Client {
         event: &EventId,
         registration: &Registration,
     ) -> Result<Registered, Error> {
-        match self.register_by_email(event, registration, None).await {
-            Settled::Registered(registered) => Ok(registered),
-            Settled::Failed(error) => Err(error),
-            Settled::LookUp { error, .. } => {
-                let found = models::find_registrant(self.registrants(event).await?, &registration.email);
-                models::registered_from_list(found.ok_or(error)?)
-            }
-        }
+        let settled = self.register_by_email(event, registration, None).await;
+        let found = match settled.needs_lookup() {
+            true => find_registrant(self.registrants(event).await?, &registration.email),
+            false => None,
+        };
+        settled.into_registered(found)
     }
 
     /// Registers with the e-mail as the key: retried like a call that is safe to repeat. Each
@@ -144,8 +142,8 @@ impl Client {
         registration: &Registration,
         in_flight: Option<&Semaphore>,
     ) -> Settled {
-        let call = match self.inner.config.api.register(event, registration) {
-            Ok(call) => call.repeatable_by_email(),
+        let call = match self.inner.config.api.register_by_email(event, registration) {
+            Ok(call) => call,
             Err(invalid) => return Settled::Failed(invalid),
         };
         let (result, maybe_applied) = self.run(call, in_flight).await;
@@ -161,7 +159,7 @@ impl Client {
     /// surrounding spaces), or `None` when it is not registered. Sequel has no lookup by
     /// e-mail, so this reads the registrants list.
     pub async fn registrant(&self, event: &EventId, email: &str) -> Result<Option<Registrant>, Error> {
-        Ok(models::find_registrant(self.registrants(event).await?, email))
+        Ok(find_registrant(self.registrants(event).await?, email))
     }
 
     /// Removes the registration of `email`.
@@ -303,6 +301,68 @@ impl Client {
             .await
     }
 
+    /// One page (from 1) of each attendee's activity in the event, `count` to a page: whether
+    /// they attended, their live and on-demand time, their scores and interactions, and the
+    /// metadata they registered with. From Sequel's analytics host
+    /// ([`ClientBuilder::analytics_url`]).
+    pub async fn user_activity(&self, event: &EventId, page: u32, count: u32) -> Result<ActivityPage, Error> {
+        self.execute(self.inner.config.api.user_activity(event, page, count)?)
+            .await
+    }
+
+    /// Every page of the event's user activity, 100 to a page, each read when the stream is
+    /// polled, until Sequel's last ([`ActivityPages`](super::request::ActivityPages) says
+    /// which). An error is the stream's last item.
+    ///
+    /// ```no_run
+    /// # async fn run(client: event_sso::sequel::Client, event: event_sso::sequel::EventId) -> Result<(), event_sso::sequel::Error> {
+    /// use futures_util::TryStreamExt;
+    ///
+    /// let mut pages = std::pin::pin!(client.user_activity_pages(&event));
+    /// while let Some(page) = pages.try_next().await? {
+    ///     for attendee in &page.items {
+    ///         println!("{} attended: {}", attendee.email().unwrap_or("?"), attendee.attended() == Some(true));
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn user_activity_pages(
+        &self,
+        event: &EventId,
+    ) -> impl futures_util::Stream<Item = Result<ActivityPage, Error>> + Send + 'static {
+        let client = self.clone();
+        futures_util::stream::unfold(ActivityPages::new(event.clone()), move |mut pages| {
+            let client = client.clone();
+            async move {
+                let page = match pages.next_call(&client.inner.config.api)? {
+                    Ok(call) => client.execute(call).await,
+                    Err(invalid) => Err(invalid),
+                };
+                match &page {
+                    Ok(page) => pages.advance(page),
+                    Err(_) => pages.stop(),
+                }
+                Some((page, pages))
+            }
+        })
+    }
+
+    /// The event's most engaged participants, with their engaged minutes.
+    pub async fn top_participants(
+        &self,
+        event: &EventId,
+        query: &TopParticipantsQuery,
+    ) -> Result<TopParticipants, Error> {
+        self.execute(self.inner.config.api.top_participants(event, query)?)
+            .await
+    }
+
+    /// The live video's peak concurrent viewers, minute by minute. An event Sequel does not
+    /// know is [`is_not_found`](Error::is_not_found).
+    pub async fn video_views(&self, event: &EventId) -> Result<VideoViews, Error> {
+        self.execute(self.inner.config.api.video_views(event)?).await
+    }
+
     /// Registers everyone in `registrations` with at most [`BulkOptions::concurrency`] requests
     /// in flight at Sequel, and reports every one of them, in input order.
     ///
@@ -354,25 +414,10 @@ impl Client {
     /// one of its permits from getting the token to reading the answer, and none while it
     /// waits to retry.
     async fn run<T>(&self, call: Call<T>, in_flight: Option<&Semaphore>) -> (Result<T, Error>, bool) {
-        let mut attempts = Attempts::new(&self.inner.config, &call);
-        let result = self.attempt_all(&call, &mut attempts, in_flight).await;
-        (result, attempts.maybe_applied)
-    }
-
-    /// `step`, or a timeout once the call's deadline passes.
-    async fn within<V>(deadline: Instant, step: impl Future<Output = Result<V, Error>>) -> Result<V, Error> {
-        match tokio::time::timeout_at(deadline.into(), step).await {
-            Ok(result) => result,
-            Err(_) => Err(Error::transport(TransportKind::Timeout, DeadlinePassed)),
-        }
-    }
-
-    async fn attempt_all<T>(
-        &self,
-        call: &Call<T>,
-        attempts: &mut Attempts<'_>,
-        in_flight: Option<&Semaphore>,
-    ) -> Result<T, Error> {
+        let config = &self.inner.config;
+        let mut attempts = Attempts::new(&call, &config.retry, Instant::now() + config.deadline);
+        #[cfg(feature = "tracing")]
+        let span = tracing::debug_span!("sequel", call = call.name());
         loop {
             // The semaphore is never closed, so acquiring only fails if it were; then the
             // attempt goes without a permit rather than not at all.
@@ -380,14 +425,38 @@ impl Client {
                 Some(limit) => limit.acquire().await.ok(),
                 None => None,
             };
+            let deadline = attempts.deadline();
             let token = match call.needs_token() {
-                true => Some(Self::within(attempts.deadline, self.access_token()).await?),
+                true => match within(deadline, self.access_token()).await {
+                    Ok(token) => Some(token),
+                    Err(error) => return (Err(error), attempts.maybe_applied()),
+                },
                 false => None,
             };
             let started = Instant::now();
-            let outcome = Self::within(attempts.deadline, self.send(call, token.as_ref())).await;
-            match attempts.next(call, outcome, started.elapsed()) {
-                Next::Done(result) => return result,
+            let answer = within(deadline, self.send(&call, token.as_ref())).await;
+            #[cfg(feature = "tracing")]
+            let status = answer.as_ref().ok().map(|answer| answer.status.as_u16());
+            let outcome = answer.and_then(|answer| {
+                call.read(
+                    answer.status,
+                    answer.retry_after.as_ref(),
+                    &answer.body,
+                    answer.received_at,
+                )
+            });
+            #[cfg(feature = "tracing")]
+            trace(
+                &span,
+                attempts.attempt(),
+                status,
+                outcome.as_ref().err(),
+                started.elapsed(),
+            );
+            #[cfg(not(feature = "tracing"))]
+            let _ = started;
+            match attempts.next(outcome, Instant::now(), jitter()) {
+                Next::Done(result) => return (result, attempts.maybe_applied()),
                 Next::RenewToken => {
                     if let Some(refused) = &token {
                         self.inner.tokens.reject(refused).await;
@@ -449,105 +518,64 @@ struct Answer {
     received_at: SystemTime,
 }
 
-/// What to do after an attempt.
-enum Next<T> {
-    /// Return this.
-    Done(Result<T, Error>),
-    /// Drop the access token Sequel refused, get a new one, and try again.
-    RenewToken,
-    /// Wait, then try again.
-    Wait(Duration),
+/// `step`, or a timeout once the call's deadline passes.
+async fn within<V>(deadline: Instant, step: impl Future<Output = Result<V, Error>>) -> Result<V, Error> {
+    match tokio::time::timeout_at(deadline.into(), step).await {
+        Ok(result) => result,
+        Err(_) => Err(Error::transport(TransportKind::Timeout, DeadlinePassed)),
+    }
 }
 
-/// The attempts of one call: counts retries, allows one token renewal, and traces each attempt.
-struct Attempts<'a> {
-    policy: &'a super::RetryPolicy,
-    /// When the whole call must be over.
-    deadline: Instant,
-    retries: u32,
-    renewed_token: bool,
-    /// Whether a failed attempt may have been carried out by Sequel.
-    maybe_applied: bool,
-    #[cfg(feature = "tracing")]
-    span: tracing::Span,
+/// One event per attempt: its status (when an answer came), its error (whose message is
+/// built from parts, never from what was sent), its number and its latency.
+#[cfg(feature = "tracing")]
+fn trace(span: &tracing::Span, attempt: u32, status: Option<u16>, error: Option<&Error>, latency: Duration) {
+    let latency_ms = latency.as_secs_f64() * 1000.0;
+    match (status, error) {
+        (Some(status), None) => tracing::debug!(parent: span, status, attempt, latency_ms, "sequel attempt"),
+        (status, Some(error)) => tracing::debug!(
+            parent: span,
+            status,
+            error = %error,
+            source = error_source(error),
+            attempt,
+            latency_ms,
+            "sequel attempt failed"
+        ),
+        (None, None) => {}
+    }
 }
 
-impl<'a> Attempts<'a> {
-    fn new<T>(config: &'a Config, call: &Call<T>) -> Self {
-        #[cfg(not(feature = "tracing"))]
-        let _ = call;
-        Attempts {
-            policy: &config.retry,
-            deadline: Instant::now() + config.deadline,
-            retries: 0,
-            renewed_token: false,
-            maybe_applied: false,
-            #[cfg(feature = "tracing")]
-            span: tracing::debug_span!("sequel", call = call.name()),
-        }
+/// The client's access token, shared by every call and clone: the core's [`TokenCache`]
+/// behind an async lock.
+#[derive(Debug)]
+struct Tokens(tokio::sync::Mutex<TokenCache>);
+
+impl Tokens {
+    fn new(default_lifetime: Duration) -> Tokens {
+        Tokens(tokio::sync::Mutex::new(TokenCache::new(default_lifetime)))
     }
 
-    /// Decides what follows an attempt that took `latency` and ended in `outcome`.
-    fn next<T>(&mut self, call: &Call<T>, outcome: Result<Answer, Error>, latency: Duration) -> Next<T> {
-        #[cfg(feature = "tracing")]
-        let status = outcome.as_ref().ok().map(|answer| answer.status.as_u16());
-        let read = outcome.and_then(|answer| {
-            call.read(
-                answer.status,
-                answer.retry_after.as_ref(),
-                &answer.body,
-                answer.received_at,
-            )
-        });
-        #[cfg(feature = "tracing")]
-        self.trace(status, read.as_ref().err(), latency);
-        #[cfg(not(feature = "tracing"))]
-        let _ = latency;
-
-        let error = match read {
-            Ok(value) => return Next::Done(Ok(value)),
-            Err(error) => error,
-        };
-        self.maybe_applied |= error.is_outcome_unknown();
-        if call.needs_token() && !self.renewed_token && auth::token_refused(&error) {
-            self.renewed_token = true;
-            return Next::RenewToken;
+    /// The cached token, or a new one from `fetch`.
+    ///
+    /// The lock is held while `fetch` runs, so calls that find the cache stale together wait
+    /// for one token request instead of each sending their own. That is sound only because
+    /// `fetch` (the token request) never asks for a token itself.
+    async fn get<F>(&self, fetch: impl FnOnce() -> F) -> Result<AccessToken, Error>
+    where
+        F: Future<Output = Result<TokenGrant, Error>>,
+    {
+        let mut cache = self.0.lock().await;
+        if let Some(token) = cache.fresh(Instant::now()) {
+            return Ok(token);
         }
-        match self
-            .policy
-            .delay(self.retries, &error, call.is_repeatable(), jitter())
-        {
-            // No wait is started that would end past the deadline: the last error is the
-            // answer then, `Retry-After` and all.
-            Some(wait) if Instant::now() + wait <= self.deadline => {
-                self.retries += 1;
-                Next::Wait(wait)
-            }
-            _ => Next::Done(Err(error)),
-        }
+        let grant = fetch().await?;
+        Ok(cache.store(grant, Instant::now()))
     }
 
-    /// One event per attempt: its status (when an answer came), its error (whose message is
-    /// built from parts, never from what was sent), its number and its latency.
-    #[cfg(feature = "tracing")]
-    fn trace(&self, status: Option<u16>, error: Option<&Error>, latency: Duration) {
-        let attempt = self.retries + u32::from(self.renewed_token) + 1;
-        let latency_ms = latency.as_secs_f64() * 1000.0;
-        match (status, error) {
-            (Some(status), None) => {
-                tracing::debug!(parent: &self.span, status, attempt, latency_ms, "sequel attempt")
-            }
-            (status, Some(error)) => tracing::debug!(
-                parent: &self.span,
-                status,
-                error = %error,
-                source = error_source(error),
-                attempt,
-                latency_ms,
-                "sequel attempt failed"
-            ),
-            (None, None) => {}
-        }
+    /// Drops `refused`, unless another call has already replaced it.
+    async fn reject(&self, refused: &AccessToken) {
+        self.0.lock().await.reject(refused);
     }
 }
 

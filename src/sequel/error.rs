@@ -171,15 +171,24 @@ impl Error {
         }
     }
 
-    /// Whether Sequel refused the credentials or the access token: the token request was
-    /// refused, or a call was refused as unauthorized even with a freshly issued token
-    /// (`401`, or the `404` "Invalid auth token" Sequel documents for registering).
+    /// Whether Sequel refused the credentials or the access token: the answer to the token
+    /// request was `401` or `403`, or a call's answer was `401` or the `404`
+    /// "Invalid auth token" Sequel documents for registering. The crate's clients renew the
+    /// token once before giving up, so from them it means a fresh token was refused too.
     pub fn is_auth(&self) -> bool {
         match self {
             Error::Auth(_) => true,
             Error::Api(api) => api.refuses_token(),
             _ => false,
         }
+    }
+
+    /// Whether a call made with an access token was refused for that token (`401`, or the
+    /// `404` "Invalid auth token"): renew the token and send the call once more (see
+    /// [`TokenCache`](super::request::TokenCache)). False for a refused token request, where
+    /// renewing cannot help: that is [`is_auth`](Error::is_auth) alone.
+    pub fn is_token_refused(&self) -> bool {
+        matches!(self, Error::Api(api) if api.refuses_token())
     }
 
     /// Whether Sequel answered `429 Too Many Requests` (after the client's own retries);

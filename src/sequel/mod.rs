@@ -30,13 +30,15 @@
 //! # Ok(()) }
 //! ```
 
-mod auth;
+// From the bottom up: values; the endpoints as values (`request`, no I/O); the engine and
+// the two clients that send them; the fake, which serves them. `webhook` receives, with no I/O.
+mod analytics;
 mod bulk;
+mod credentials;
 mod error;
 mod event;
 mod models;
 pub mod request;
-mod retry;
 mod subscription;
 
 #[cfg(any(feature = "async", feature = "blocking"))]
@@ -56,8 +58,9 @@ pub mod fake;
 
 pub mod webhook;
 
-pub use auth::{
-    AccessToken, ClientSecret, Credentials, DEFAULT_AUDIENCE, DEFAULT_TOKEN_LIFETIME, TokenGrant,
+pub use analytics::{
+    ActivityPage, EngagementType, Participant, TopParticipants, TopParticipantsQuery, UserActivity,
+    VideoViews,
 };
 #[cfg(any(feature = "async", feature = "blocking"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
@@ -66,6 +69,7 @@ pub use bulk::{BulkOptions, BulkOutcome, BulkReport, DEFAULT_CONCURRENCY, Progre
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use client::Client;
+pub use credentials::{AccessToken, ClientSecret, Credentials, TokenGrant};
 pub use error::{ApiError, Error, JsonError, TransportKind};
 pub use event::{
     CloseCaptioningSettings, Event, EventClone, EventSecret, EventType, EventUpdate, NewEvent,
@@ -73,9 +77,9 @@ pub use event::{
 };
 pub use models::{CompanyId, EmbedUrl, EventId, JoinUrl, Registered, Registrant, Registration, Viewer};
 pub use request::{
-    DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+    DEFAULT_ANALYTICS_URL, DEFAULT_AUDIENCE, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, DEFAULT_TOKEN_LIFETIME, RetryPolicy,
 };
-pub use retry::RetryPolicy;
 pub use subscription::{
     KEEP_ALIVE_EXTENSION_DAYS, KeepAlive, KeptAlive, MAX_SUBSCRIPTION_DAYS, MIN_SUBSCRIPTION_DAYS,
     NewSubscription, Subscribed, SubscriptionId, SubscriptionUpdate, WebhookSubscription,

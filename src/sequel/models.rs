@@ -236,15 +236,6 @@ impl Registered {
     }
 }
 
-/// A registration found in the registrants list, which must have its join URL to count as one.
-#[cfg(any(feature = "async", feature = "blocking"))]
-pub(crate) fn registered_from_list(registrant: Registrant) -> Result<Registered, super::Error> {
-    Registered::from_registrant(registrant).ok_or(super::Error::UnexpectedBody {
-        call: "GET /event/{eventId}/registrants",
-        reason: "Sequel holds the registration without a readable `join_url`",
-    })
-}
-
 impl From<Registered> for Registrant {
     fn from(registered: Registered) -> Registrant {
         Registrant {
@@ -318,22 +309,6 @@ impl<'de> Deserialize<'de> for Registrant {
 
         deserializer.deserialize_map(Fields)
     }
-}
-
-/// How registrations are matched to registrants by e-mail, everywhere: trimmed, without
-/// regard to case.
-#[cfg(any(feature = "async", feature = "blocking"))]
-pub(crate) fn email_key(email: &str) -> String {
-    email.trim().to_lowercase()
-}
-
-/// The registrant in `registrants` with `email`, matched by [`email_key`].
-#[cfg(any(feature = "async", feature = "blocking"))]
-pub(crate) fn find_registrant(registrants: Vec<Registrant>, email: &str) -> Option<Registrant> {
-    let wanted = email_key(email);
-    registrants
-        .into_iter()
-        .find(|registrant| registrant.email.as_deref().map(email_key) == Some(wanted.clone()))
 }
 
 impl fmt::Debug for Registrant {

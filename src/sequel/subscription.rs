@@ -1,10 +1,6 @@
-//! Managing webhook subscriptions: subscribe, look up, edit, renew, unsubscribe, keep alive.
-//! Receiving what they deliver is [`webhook`](super::webhook)'s.
-//!
-//! These operations come from a **secondary source**: a third party's summary of Sequel's
-//! "getting started with web hooks" page, of which only the opening was retrievable. Their
-//! paths (`/api/integrations/webhooks/...`, not under `/api/v1`) are kept in
-//! [`routes`] so a correction lands in one place.
+//! Webhook subscriptions as values: what to ask for, what Sequel answers, and the rule that
+//! keeps one alive. The endpoints that send them are in [`request`](super::request); receiving
+//! what they deliver is [`webhook`](super::webhook)'s.
 
 use std::fmt;
 
@@ -13,35 +9,15 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use url::Url;
 
+use super::models::{CompanyId, EventId};
 use super::webhook::{WebhookSecret, WebhookType};
-use crate::sequel::error::Error;
-use crate::sequel::request::{Api, Call, CallKind, Decoder, Route, decode_json, segment};
-use crate::sequel::{CompanyId, EventId};
 
 /// The shortest subscription or extension Sequel accepts, in days.
 pub const MIN_SUBSCRIPTION_DAYS: u16 = 2;
 /// The longest subscription or extension Sequel accepts, in days.
 pub const MAX_SUBSCRIPTION_DAYS: u16 = 365;
 
-/// The subscription operations, in one place (secondary source, see the module docs).
-pub(crate) mod routes {
-    use http::Method;
-
-    use crate::sequel::request::{Route, route};
-
-    /// The path under the API root.
-    pub(crate) const BASE: [&str; 3] = ["api", "integrations", "webhooks"];
-    /// Subscribing twice makes two subscriptions.
-    pub(crate) static SUBSCRIBE: Route = route("POST /integrations/webhooks", Method::POST, false);
-    pub(crate) static GET: Route = route("GET /integrations/webhooks/{id}", Method::GET, true);
-    /// Extending twice extends twice.
-    pub(crate) static UPDATE: Route = route("PUT /integrations/webhooks/{id}", Method::PUT, false);
-    /// A repeat issues another fresh secret, the one kept being the last.
-    pub(crate) static RENEW: Route = route("POST /integrations/webhooks/renew/{id}", Method::POST, true);
-    pub(crate) static UNSUBSCRIBE: Route = route("DELETE /integrations/webhooks/{id}", Method::DELETE, true);
-}
-
-crate::sequel::models::id_type!(
+super::models::id_type!(
     /// A webhook subscription's id (`webHookSubscriptionId`). Sequel lists no subscriptions:
     /// keep it.
     SubscriptionId
@@ -121,45 +97,6 @@ pub struct WebhookSubscription {
     pub extra: Map<String, Value>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct WireSubscription {
-    web_hook_subscription_id: SubscriptionId,
-    #[serde(default)]
-    subscription_info: WireInfo,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct WireInfo {
-    event_type: Option<String>,
-    company_id: Option<CompanyId>,
-    event_id: Option<EventId>,
-    endpoint: Option<String>,
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    expires_on: Option<OffsetDateTime>,
-    #[serde(flatten)]
-    extra: Map<String, Value>,
-}
-
-fn decode_subscription(
-    call: &'static str,
-    body: &[u8],
-    at: std::time::SystemTime,
-) -> Result<WebhookSubscription, Error> {
-    let wire: WireSubscription = decode_json(call, body, at)?;
-    let info = wire.subscription_info;
-    Ok(WebhookSubscription {
-        id: wire.web_hook_subscription_id,
-        kind: info.event_type.as_deref().map(WebhookType::from_name),
-        company: info.company_id,
-        event: info.event_id,
-        endpoint: info.endpoint,
-        expires_on: info.expires_on,
-        extra: info.extra,
-    })
-}
-
 /// How many days [`keep_webhook_alive`](crate::sequel::Client::keep_webhook_alive) extends a
 /// subscription by: Sequel's default length.
 pub const KEEP_ALIVE_EXTENSION_DAYS: u16 = 90;
@@ -231,137 +168,6 @@ impl SubscriptionUpdate {
     pub fn extend_by_days(mut self, days: u16) -> Self {
         self.extend_by_days = Some(days);
         self
-    }
-}
-
-fn days(field: &'static str, days: Option<u16>) -> Result<Option<u16>, Error> {
-    match days {
-        Some(days) if !(MIN_SUBSCRIPTION_DAYS..=MAX_SUBSCRIPTION_DAYS).contains(&days) => {
-            Err(Error::invalid(field, "must be 2 to 365 days"))
-        }
-        days => Ok(days),
-    }
-}
-
-fn endpoint(url: &Url) -> Result<&str, Error> {
-    match url.scheme() {
-        "http" | "https" if url.host().is_some() => Ok(url.as_str()),
-        _ => Err(Error::invalid(
-            "webhook endpoint",
-            "must be an http:// or https:// URL with a host",
-        )),
-    }
-}
-
-fn subscription_id(id: &SubscriptionId) -> Result<&str, Error> {
-    segment("subscription id", id.as_str())
-}
-
-impl Api {
-    /// A call to `/api/integrations/webhooks/{tail}`, with the access token like a v1 call.
-    fn webhooks<T>(&self, route: &Route, tail: &[&str], decode: Decoder<T>) -> Call<T> {
-        let url = self.url(routes::BASE.iter().chain(tail));
-        Call::new(route, url, CallKind::V1, decode)
-    }
-
-    /// `POST /api/integrations/webhooks`: subscribes; gives the id, the secret and the expiry.
-    pub fn subscribe_webhook(&self, subscription: &NewSubscription) -> Result<Call<Subscribed>, Error> {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Info<'a> {
-            company_id: &'a str,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            event_id: Option<&'a str>,
-            endpoint: &'a str,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            subscription_length_in_days: Option<u16>,
-        }
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Body<'a> {
-            event_type: &'a str,
-            subscription_info: Info<'a>,
-        }
-        if subscription.company.as_str().trim().is_empty() {
-            return Err(Error::invalid("company id", "must not be blank"));
-        }
-        let body = Body {
-            event_type: subscription.kind.as_str(),
-            subscription_info: Info {
-                company_id: subscription.company.as_str(),
-                event_id: subscription.event.as_ref().map(EventId::as_str),
-                endpoint: endpoint(&subscription.endpoint)?,
-                subscription_length_in_days: days("subscription length", subscription.days)?,
-            },
-        };
-        Ok(self.webhooks(&routes::SUBSCRIBE, &[], decode_json).json(&body))
-    }
-
-    /// `GET /api/integrations/webhooks/{id}`: the subscription (without its secret).
-    pub fn webhook_subscription(&self, id: &SubscriptionId) -> Result<Call<WebhookSubscription>, Error> {
-        Ok(self.webhooks(&routes::GET, &[subscription_id(id)?], decode_subscription))
-    }
-
-    /// `PUT /api/integrations/webhooks/{id}`: a new endpoint, or more days.
-    pub fn update_webhook(
-        &self,
-        id: &SubscriptionId,
-        update: &SubscriptionUpdate,
-    ) -> Result<Call<WebhookSubscription>, Error> {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Info<'a> {
-            #[serde(skip_serializing_if = "Option::is_none")]
-            endpoint: Option<&'a str>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            extend_subscription_by_days: Option<u16>,
-        }
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Body<'a> {
-            subscription_info: Info<'a>,
-        }
-        if update.endpoint.is_none() && update.extend_by_days.is_none() {
-            return Err(Error::invalid("subscription update", "sets nothing to change"));
-        }
-        let body = Body {
-            subscription_info: Info {
-                endpoint: update.endpoint.as_ref().map(endpoint).transpose()?,
-                extend_subscription_by_days: days("subscription extension", update.extend_by_days)?,
-            },
-        };
-        Ok(self
-            .webhooks(&routes::UPDATE, &[subscription_id(id)?], decode_subscription)
-            .json(&body))
-    }
-
-    /// `POST /api/integrations/webhooks/renew/{id}`: a fresh secret (the old one stops
-    /// working), for `days` (Sequel's default: 90).
-    pub fn renew_webhook(&self, id: &SubscriptionId, days_: Option<u16>) -> Result<Call<Subscribed>, Error> {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Info {
-            #[serde(skip_serializing_if = "Option::is_none")]
-            subscription_length_in_days: Option<u16>,
-        }
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Body {
-            subscription_info: Info,
-        }
-        let body = Body {
-            subscription_info: Info {
-                subscription_length_in_days: days("subscription length", days_)?,
-            },
-        };
-        Ok(self
-            .webhooks(&routes::RENEW, &["renew", subscription_id(id)?], decode_json)
-            .json(&body))
-    }
-
-    /// `DELETE /api/integrations/webhooks/{id}`: no more deliveries.
-    pub fn unsubscribe_webhook(&self, id: &SubscriptionId) -> Result<Call<()>, Error> {
-        Ok(self.webhooks(&routes::UNSUBSCRIBE, &[subscription_id(id)?], |_, _, _| Ok(())))
     }
 }
 

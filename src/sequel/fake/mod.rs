@@ -53,6 +53,7 @@ mod state;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::ops::Range;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -68,7 +69,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use self::state::{Reply, State};
-use super::{CompanyId, Credentials, EventId};
+use crate::sequel::{AccessToken, CompanyId, Credentials, EventId, Registrant};
 use crate::sync::lock;
 
 /// A fake Sequel API running on a loopback port until dropped.
@@ -351,8 +352,8 @@ impl FakeSequel {
 
     /// An access token, as the token endpoint would issue for [`credentials`](Self::credentials):
     /// for requests you make without the crate's clients.
-    pub fn access_token(&self) -> super::AccessToken {
-        super::AccessToken::new(lock(&self.shared.state).issue_token(Instant::now()))
+    pub fn access_token(&self) -> AccessToken {
+        AccessToken::new(lock(&self.shared.state).issue_token(Instant::now()))
     }
 
     /// The company that [`add_event`](Self::add_event) creates events in.
@@ -370,6 +371,36 @@ impl FakeSequel {
     /// Creates an event in another company.
     pub fn add_event_in(&self, company: &CompanyId, name: &str) -> EventId {
         EventId::new(lock(&self.shared.state).add_event(name, company.as_str()))
+    }
+
+    /// Records that `email` (named `name`) was in the live event during `minutes` (from its
+    /// start), for the analytics: user activity, top participants and video views are
+    /// computed from what is recorded. False when the event is unknown.
+    pub fn record_live(&self, event: &EventId, email: &str, name: &str, minutes: Range<u32>) -> bool {
+        self.record(event, email, name, Some(minutes), 0)
+    }
+
+    /// Records that `email` (named `name`) watched `minutes` of the recording, for the
+    /// analytics. False when the event is unknown.
+    pub fn record_on_demand(&self, event: &EventId, email: &str, name: &str, minutes: u32) -> bool {
+        self.record(event, email, name, None, minutes)
+    }
+
+    fn record(
+        &self,
+        event: &EventId,
+        email: &str,
+        name: &str,
+        live: Option<Range<u32>>,
+        on_demand: u32,
+    ) -> bool {
+        let watch = state::Watch {
+            email: email.to_owned(),
+            name: name.to_owned(),
+            live,
+            on_demand,
+        };
+        lock(&self.shared.state).record_watch(event.as_str(), watch)
     }
 
     /// How long access tokens issued from now on live (1 h unless set).
@@ -512,11 +543,11 @@ impl FakeSequel {
 
     /// The registrants the fake holds for `event`, in the order they registered (none for an
     /// unknown event).
-    pub fn registrants(&self, event: &EventId) -> Vec<super::Registrant> {
+    pub fn registrants(&self, event: &EventId) -> Vec<Registrant> {
         lock(&self.shared.state)
             .registrants(event.as_str())
             .into_iter()
-            .filter_map(|registrant| crate::json::from_value(registrant).ok())
+            .filter_map(|registrant| serde_json::from_value(registrant).ok())
             .collect()
     }
 
@@ -648,7 +679,7 @@ async fn deliver(shared: Arc<Shared>, outgoing: state::Outgoing) {
         let status = match client {
             Some(client) => client
                 .post(&outgoing.endpoint)
-                .header(super::webhook::AUTH_HEADER, &outgoing.secret)
+                .header(crate::sequel::webhook::AUTH_HEADER, &outgoing.secret)
                 .header(http::header::USER_AGENT, "introvoke-web-hook")
                 .header(http::header::CONTENT_TYPE, "application/json")
                 .body(outgoing.body.clone())

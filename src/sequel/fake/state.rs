@@ -14,7 +14,10 @@ use url::Url;
 
 use crate::sequel::webhook::WebhookType;
 
+mod analytics;
 mod hooks;
+
+pub(super) use analytics::Watch;
 
 pub(super) use hooks::{Outgoing, RETRY_AFTER};
 
@@ -90,6 +93,8 @@ pub(super) struct State {
     tokens: HashMap<String, Instant>,
     events: HashMap<String, Event>,
     subscriptions: HashMap<String, hooks::Subscription>,
+    /// What tests recorded of each event's attendance, for the analytics.
+    watched: HashMap<String, Vec<Watch>>,
     /// Deliveries made by the requests handled, for the server to send.
     pub(super) outbox: Vec<Outgoing>,
     key: hmac::Key,
@@ -111,6 +116,7 @@ impl State {
             tokens: HashMap::new(),
             events: HashMap::new(),
             subscriptions: HashMap::new(),
+            watched: HashMap::new(),
             outbox: Vec::new(),
             key: hmac::Key::new(hmac::HMAC_SHA256, &secret),
             issued: 0,
@@ -227,6 +233,11 @@ impl State {
             }
             (_, ["api", "v1", rest @ ..]) => self.v1(method, rest, query, body),
             (_, ["api", "integrations", "webhooks", rest @ ..]) => self.webhooks(method, rest, body),
+            // Sequel's reference gives this body for the analytics' `401`.
+            (_, ["api", "analytics", ..]) if !authorized => {
+                Reply::json(StatusCode::UNAUTHORIZED, &json!("Token not found"))
+            }
+            (_, ["api", "analytics", rest @ ..]) => self.analytics(method, rest, query),
             _ => Reply::text(StatusCode::NOT_FOUND, "Not found"),
         }
     }

@@ -1,6 +1,10 @@
-use std::time::Duration;
+//! When a call is sent again: the retry policy, and the attempts of one call as a state
+//! machine with the clock passed in, which both clients drive and any transport can.
 
-use super::error::Error;
+use std::time::{Duration, Instant};
+
+use super::Call;
+use crate::sequel::error::Error;
 
 /// When and how long to wait before trying a call again.
 ///
@@ -71,11 +75,30 @@ impl RetryPolicy {
         self
     }
 
+    /// How many times a call may be repeated after its first attempt.
+    pub fn get_max_retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    /// The wait before the first retry, before jitter.
+    pub fn get_initial_backoff(&self) -> Duration {
+        self.initial_backoff
+    }
+
+    /// The longest wait between attempts when Sequel gives no `Retry-After`.
+    pub fn get_max_backoff(&self) -> Duration {
+        self.max_backoff
+    }
+
+    /// The longest `Retry-After` honoured.
+    pub fn get_max_retry_after(&self) -> Duration {
+        self.max_retry_after
+    }
+
     /// How long to wait before retry number `retry` (0 for the first) of a call that failed
     /// with `error`, or `None` to give up. `repeatable` is
-    /// [`Call::is_repeatable`](super::request::Call::is_repeatable); `jitter`, in `[0, 1]`,
-    /// picks the point between half and all of the backoff. The clients call this; it is
-    /// public for transports built on [`request`](super::request).
+    /// [`Call::is_repeatable`]; `jitter`, in `[0, 1]`, picks the point between half and all
+    /// of the backoff. [`Attempts`] calls this, with the token renewal and the deadline around it.
     pub fn delay(&self, retry: u32, error: &Error, repeatable: bool, jitter: f64) -> Option<Duration> {
         if retry >= self.max_retries {
             return None;
@@ -96,13 +119,115 @@ impl RetryPolicy {
     }
 }
 
-/// A random number in `[0, 1]` for spreading retries out.
-#[cfg(any(feature = "async", feature = "blocking"))]
-pub(crate) fn jitter() -> f64 {
+/// A random number in `[0, 1]` for spreading retries out, from the system's secure random
+/// source (0.5 should that fail): the `jitter` to pass to [`Attempts::next`].
+pub fn jitter() -> f64 {
     let mut bytes = [0u8; 4];
     match aws_lc_rs::rand::fill(&mut bytes) {
         Ok(()) => f64::from(u32::from_le_bytes(bytes)) / f64::from(u32::MAX),
         Err(_) => 0.5,
+    }
+}
+
+/// What to do after an attempt: [`Attempts::next`]'s answer.
+#[derive(Debug)]
+#[must_use]
+pub enum Next<T> {
+    /// The call is over: return this.
+    Done(Result<T, Error>),
+    /// Sequel refused the access token: [reject](super::TokenCache::reject) it, get a new one,
+    /// and send the call again at once.
+    RenewToken,
+    /// Wait this long, then send the call again.
+    Wait(Duration),
+}
+
+/// The attempts of one call, and the decision after each: done, renew the token, or wait and
+/// retry. Both clients drive their calls with it; a transport built on
+/// [`request`](super) gets the same retries, token renewal and deadline.
+///
+/// A refused token is renewed once per call. Retries follow the [`RetryPolicy`], and no wait is
+/// started that would end past the deadline: the last error is the answer then, its
+/// [`retry_after`](Error::retry_after) included. Timing out an attempt that runs past
+/// [`deadline`](Self::deadline) is the transport's part.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use event_sso::sequel::request::{Api, Attempts, Next};
+/// use event_sso::sequel::{EventId, RetryPolicy};
+///
+/// let api = Api::new("https://api.introvoke.com")?;
+/// let call = api.registrants(&EventId::new("6f1c"))?;
+/// let policy = RetryPolicy::default();
+/// let mut attempts = Attempts::new(&call, &policy, Instant::now() + Duration::from_secs(60));
+/// let answer = event_sso::http::Response::builder().status(503).body(Vec::new())?;
+/// let outcome = call.parse(answer, std::time::SystemTime::now());
+/// assert!(matches!(attempts.next(outcome, Instant::now(), 0.5), Next::Wait(_)));
+/// assert!(attempts.maybe_applied()); // a 503 leaves the outcome unknown
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Attempts<'a> {
+    policy: &'a RetryPolicy,
+    deadline: Instant,
+    repeatable: bool,
+    needs_token: bool,
+    retries: u32,
+    renewed_token: bool,
+    maybe_applied: bool,
+}
+
+impl<'a> Attempts<'a> {
+    /// The attempts of `call` under `policy`, all to be over by `deadline`.
+    pub fn new<T>(call: &Call<T>, policy: &'a RetryPolicy, deadline: Instant) -> Attempts<'a> {
+        Attempts {
+            policy,
+            deadline,
+            repeatable: call.is_repeatable(),
+            needs_token: call.needs_token(),
+            retries: 0,
+            renewed_token: false,
+            maybe_applied: false,
+        }
+    }
+
+    /// Decides what follows an attempt that ended in `outcome` (the call's
+    /// [`parse`](Call::parse), or the transport's [`Error::transport`]) at `now`. `jitter`,
+    /// in `[0, 1]`, picks the point between half and all of a backoff ([`jitter()`]).
+    pub fn next<T>(&mut self, outcome: Result<T, Error>, now: Instant, jitter: f64) -> Next<T> {
+        let error = match outcome {
+            Ok(value) => return Next::Done(Ok(value)),
+            Err(error) => error,
+        };
+        self.maybe_applied |= error.is_outcome_unknown();
+        if self.needs_token && !self.renewed_token && error.is_token_refused() {
+            self.renewed_token = true;
+            return Next::RenewToken;
+        }
+        match self.policy.delay(self.retries, &error, self.repeatable, jitter) {
+            Some(wait) if now + wait <= self.deadline => {
+                self.retries += 1;
+                Next::Wait(wait)
+            }
+            _ => Next::Done(Err(error)),
+        }
+    }
+
+    /// When the whole call must be over.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// The number of the attempt under way, from 1.
+    pub fn attempt(&self) -> u32 {
+        self.retries + u32::from(self.renewed_token) + 1
+    }
+
+    /// Whether a failed attempt may have been carried out by Sequel
+    /// ([`Error::is_outcome_unknown`]): for registering, whose repeat must then be resolved
+    /// through the registrants list ([`Settled`](super::Settled)).
+    pub fn maybe_applied(&self) -> bool {
+        self.maybe_applied
     }
 }
 
@@ -211,7 +336,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg(any(feature = "async", feature = "blocking"))]
     fn jitter_is_random_and_spans_the_range() {
         // A constant (such as the 0.5 used when randomness fails) or a skewed source would
         // fail this; a fair one does with odds of about 1 in 10^12.
