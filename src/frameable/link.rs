@@ -4,7 +4,7 @@ use url::Url;
 
 use super::error::Error;
 use super::token::Token;
-use crate::JoinUrl;
+use crate::secret_url::JoinUrl;
 
 /// A Frameable event's address, to which a [`Token`] is added to make the join URL.
 ///

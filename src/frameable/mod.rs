@@ -32,7 +32,7 @@ mod link;
 mod pem;
 mod token;
 
-pub use crate::JoinUrl;
+pub use crate::secret_url::JoinUrl;
 pub use claims::{
     Claims, ClaimsBuilder, DEFAULT_LIFETIME, DEFAULT_MAX_LIFETIME, MAX_DISPLAY_NAME_CHARS, MAX_EMAIL_CHARS,
     MAX_PROFILE_FIELDS, MAX_PROFILE_KEY_CHARS, MAX_PROFILE_VALUE_CHARS, MAX_URL_CHARS, Role, UnlistedRole,

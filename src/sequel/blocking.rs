@@ -88,7 +88,8 @@ impl ClientBuilder<Client> {
     /// build without TLS, or when the operating system refuses a thread.
     pub fn build(self) -> Result<Client, Error> {
         let engine = client::Client::from_config(self.into_config()?)?;
-        let runtime = Runtime::start().map_err(|e| Error::transport(super::TransportKind::Other, e))?;
+        let runtime =
+            Runtime::start().map_err(|e| Error::transport(super::error::TransportKind::Other, e))?;
         Ok(Client {
             engine,
             runtime: Arc::new(runtime),

@@ -49,6 +49,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod analytics;
+mod hooks;
+mod records;
+mod reply;
 mod state;
 
 use std::collections::VecDeque;
@@ -68,8 +72,11 @@ use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use self::state::{Reply, State};
-use crate::sequel::{AccessToken, CompanyId, Credentials, EventId, Registrant};
+use self::records::{Outgoing, RETRY_AFTER, Watch};
+use self::reply::Reply;
+use self::state::State;
+use crate::sequel::credentials::{AccessToken, Credentials};
+use crate::sequel::models::{CompanyId, EventId, Registrant};
 use crate::sync::lock;
 
 /// A fake Sequel API running on a loopback port until dropped.
@@ -394,7 +401,7 @@ impl FakeSequel {
         live: Option<Range<u32>>,
         on_demand: u32,
     ) -> bool {
-        let watch = state::Watch {
+        let watch = Watch {
             email: email.to_owned(),
             name: name.to_owned(),
             live,
@@ -654,7 +661,7 @@ fn send_outbox(shared: &Arc<Shared>, runtime: &tokio::runtime::Handle) {
 
 /// POSTs one delivery, retrying after `429` and `5xx` (and no answer) as Sequel does; not
 /// after another status.
-async fn deliver(shared: Arc<Shared>, outgoing: state::Outgoing) {
+async fn deliver(shared: Arc<Shared>, outgoing: Outgoing) {
     let slot = {
         let mut deliveries = lock(&shared.deliveries);
         deliveries.push(Delivered {
@@ -699,7 +706,7 @@ async fn deliver(shared: Arc<Shared>, outgoing: state::Outgoing) {
         if !again {
             return;
         }
-        tokio::time::sleep(state::RETRY_AFTER * 2u32.pow(attempt as u32)).await;
+        tokio::time::sleep(RETRY_AFTER * 2u32.pow(attempt as u32)).await;
     }
 }
 

@@ -1,8 +1,9 @@
 //! The fake's model of Sequel: accounts, tokens, events, registrants and roles, answering one
-//! request at a time with no I/O, so the server around it stays plumbing.
+//! request at a time with no I/O, so the server around it stays plumbing. The webhook and
+//! analytics routes are in `hooks.rs` and `analytics.rs`.
 
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use aws_lc_rs::hmac;
 use base64::Engine;
@@ -14,73 +15,18 @@ use url::Url;
 
 use crate::sequel::webhook::WebhookType;
 
-mod analytics;
-mod hooks;
+use super::records::{Outgoing, Subscription, Watch, unix_now};
+use super::reply::{Reply, message};
 
-pub(super) use analytics::Watch;
-
-pub(super) use hooks::{Outgoing, RETRY_AFTER};
-
-/// An answer, before it becomes an HTTP response.
-pub(super) struct Reply {
-    pub(super) status: StatusCode,
-    pub(super) body: Vec<u8>,
-    pub(super) content_type: &'static str,
-}
-
-impl Reply {
-    fn json(status: StatusCode, body: &Value) -> Reply {
-        Reply {
-            status,
-            body: body.to_string().into_bytes(),
-            content_type: "application/json",
-        }
-    }
-
-    /// Sequel's v1 error envelope.
-    pub(super) fn error(status: StatusCode, message: &str) -> Reply {
-        Reply::json(status, &json!({"hasError": true, "errorMessage": message}))
-    }
-
-    /// A status with no body, as `204` must be.
-    fn empty(status: StatusCode) -> Reply {
-        Reply {
-            status,
-            body: Vec::new(),
-            content_type: "application/json",
-        }
-    }
-
-    fn text(status: StatusCode, text: &str) -> Reply {
-        Reply {
-            status,
-            body: text.as_bytes().to_vec(),
-            content_type: "text/plain",
-        }
-    }
-}
-
-/// Sequel's documented error messages, word for word (its API reference, the `Error` schema
-/// and each operation's responses).
-mod message {
-    pub(super) const EVENT_NOT_FOUND: &str = "event not found";
-    pub(super) const COMPANY_NOT_FOUND: &str = "Company not found";
-    pub(super) const INVALID_INPUT: &str = "Invalid input";
-    pub(super) const INVALID_PARAMETERS: &str = "Invalid parameters supplied";
-    pub(super) const AN_INVALID_PARAMETER: &str = "An invalid parameter was sent";
-    pub(super) const INVALID_PARAMETER: &str = "Invalid parameter was sent";
-    pub(super) const HOSTS_AND_PRESENTERS: &str = "Users cannot be hosts and presenters at the same time";
-}
-
-struct Event {
-    company_id: String,
+pub(super) struct Event {
+    pub(super) company_id: String,
     /// Every field of Sequel's `Event` but the id, the company and the two lists.
-    fields: serde_json::Map<String, Value>,
-    presenters: Vec<String>,
-    organizers: Vec<String>,
-    registrants: Vec<Value>,
+    pub(super) fields: serde_json::Map<String, Value>,
+    pub(super) presenters: Vec<String>,
+    pub(super) organizers: Vec<String>,
+    pub(super) registrants: Vec<Value>,
     /// Lower-cased e-mails of `registrants`, for the one-registration-per-e-mail rule.
-    emails: HashSet<String>,
+    pub(super) emails: HashSet<String>,
 }
 
 pub(super) struct State {
@@ -89,16 +35,16 @@ pub(super) struct State {
     pub(super) company_id: String,
     pub(super) token_lifetime: Duration,
     /// Companies events can be created in: the fake's own, and any `add_event_in` named.
-    companies: HashSet<String>,
-    tokens: HashMap<String, Instant>,
-    events: HashMap<String, Event>,
-    subscriptions: HashMap<String, hooks::Subscription>,
+    pub(super) companies: HashSet<String>,
+    pub(super) tokens: HashMap<String, Instant>,
+    pub(super) events: HashMap<String, Event>,
+    pub(super) subscriptions: HashMap<String, Subscription>,
     /// What tests recorded of each event's attendance, for the analytics.
-    watched: HashMap<String, Vec<Watch>>,
+    pub(super) watched: HashMap<String, Vec<Watch>>,
     /// Deliveries made by the requests handled, for the server to send.
     pub(super) outbox: Vec<Outgoing>,
-    key: hmac::Key,
-    issued: u64,
+    pub(super) key: hmac::Key,
+    pub(super) issued: u64,
 }
 
 impl State {
@@ -169,7 +115,7 @@ impl State {
     }
 
     /// A random version-4 UUID, as Sequel's event ids are.
-    fn uuid(&mut self) -> String {
+    pub(super) fn uuid(&mut self) -> String {
         let mut bytes = [0u8; 16];
         let _ = aws_lc_rs::rand::fill(&mut bytes);
         // Mixed with a counter, so ids stay distinct even were randomness to fail.
@@ -253,7 +199,9 @@ impl State {
         let Ok(request) = serde_json::from_slice::<Request>(body) else {
             return Reply::json(StatusCode::BAD_REQUEST, &json!({"error": "invalid_request"}));
         };
-        if request.grant_type != "client_credentials" || request.audience != crate::sequel::DEFAULT_AUDIENCE {
+        if request.grant_type != "client_credentials"
+            || request.audience != crate::sequel::request::DEFAULT_AUDIENCE
+        {
             return Reply::json(StatusCode::FORBIDDEN, &json!({"error": "unauthorized_client"}));
         }
         if request.client_id != self.client_id || request.client_secret != self.client_secret {
@@ -583,7 +531,7 @@ impl State {
     }
 
     /// An HS256 JWT with `iat` and `exp` added.
-    fn sign(&mut self, mut claims: Value, lifetime: Duration) -> String {
+    pub(super) fn sign(&mut self, mut claims: Value, lifetime: Duration) -> String {
         self.issued += 1;
         let now = unix_now();
         claims["iat"] = now.into();
@@ -607,12 +555,6 @@ impl State {
         let claims: Value = serde_json::from_slice(&payload).ok()?;
         (claims["exp"].as_u64()? > unix_now()).then_some(claims)
     }
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 fn embed_url(event_id: &str) -> Url {

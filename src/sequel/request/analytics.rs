@@ -9,12 +9,10 @@
 use http::Method;
 use time::format_description::well_known::Iso8601;
 
-use super::{Api, Call, CallKind, Decoder, Error, Route, decode_json, event_id, join, route};
+use super::call::{Api, Call, CallKind, Decoder, Route, decode_json, event_id, join, route};
 use crate::sequel::analytics::{ActivityPage, TopParticipants, TopParticipantsQuery, VideoViews};
+use crate::sequel::error::Error;
 use crate::sequel::models::EventId;
-
-/// Sequel's analytics host, evidenced by real use of the user-activity endpoint.
-pub const DEFAULT_ANALYTICS_URL: &str = "https://analytics.introvoke.com";
 
 /// The page size [`ActivityPages`] asks for unless told otherwise: the one Sequel's own
 /// integration uses.

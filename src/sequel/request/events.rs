@@ -7,7 +7,8 @@ use http::Method;
 use serde::Serialize;
 use url::Url;
 
-use super::{Api, Call, Error, Route, decode_json, event_id, non_blank, route, segment};
+use super::call::{Api, Call, Route, decode_json, event_id, non_blank, route, segment};
+use crate::sequel::error::Error;
 use crate::sequel::event::{Event, EventClone, EventFields, EventUpdate, NewEvent, Replay};
 use crate::sequel::models::{CompanyId, EmbedUrl, EventId, Viewer};
 

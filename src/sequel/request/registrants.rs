@@ -12,7 +12,8 @@ use std::time::SystemTime;
 use http::Method;
 use serde::Serialize;
 
-use super::{Api, Call, Error, Route, decode_json, event_id, non_blank, route};
+use super::call::{Api, Call, Route, decode_json, event_id, non_blank, route};
+use crate::sequel::error::Error;
 use crate::sequel::models::{EventId, Registered, Registrant, Registration};
 
 // Only registering is not repeatable as such: a first attempt answered by a `5xx` may have

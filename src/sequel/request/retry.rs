@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::Call;
+use super::call::Call;
 use crate::sequel::error::Error;
 
 /// When and how long to wait before trying a call again.

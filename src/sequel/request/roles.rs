@@ -3,7 +3,8 @@
 
 use http::Method;
 
-use super::{Api, Call, Error, Route, decode_json, event_id, non_blank, route, segment};
+use super::call::{Api, Call, Route, decode_json, event_id, non_blank, route, segment};
+use crate::sequel::error::Error;
 use crate::sequel::models::EventId;
 
 // Adding someone already listed changes nothing, so a repeat is harmless.

@@ -5,12 +5,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use http::Method;
 use serde::{Deserialize, Serialize};
 
-use super::{Api, Call, CallKind, Route, decode_json, route};
+use super::call::{Api, Call, CallKind, Route, decode_json, route};
 use crate::sequel::credentials::{AccessToken, Credentials, TokenGrant};
 use crate::sequel::error::Error;
-
-/// The `audience` Sequel's token endpoint expects.
-pub const DEFAULT_AUDIENCE: &str = "https://www.introvoke.com/api";
 
 /// How long an access token is trusted when Sequel's answer gives no lifetime. Sequel does not
 /// document one; its own sample keeps tokens for a day, so an hour is on the safe side.

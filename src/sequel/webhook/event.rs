@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::json::JsonError;
-use crate::sequel::{CompanyId, EventId};
+use crate::sequel::models::{CompanyId, EventId};
 
 /// The kinds of webhook Sequel sends, by their `eventType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

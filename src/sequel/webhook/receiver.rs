@@ -8,7 +8,7 @@ use http::{HeaderMap, StatusCode};
 
 use super::event::{AttendedUser, EventDetails, WebhookEvent, WebhookType};
 use super::store::{Batch, Claim, Gathered, Holder, MemoryStore, StoreError, WebhookStore};
-use super::{Delivery, Error, Verifier};
+use super::verify::{Delivery, Error, Verifier};
 
 /// How long a claim holds unless [`Receiver::lease`] says otherwise: 5 minutes.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(300);

@@ -1,33 +1,13 @@
 //! The fake's webhooks: subscriptions, as Sequel's (secondary) description has them, and the
 //! deliveries each change makes, queued in `outbox` for the server to send.
 
-use std::time::Duration;
-
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::{Reply, State, message, unix_now};
+use super::records::{Outgoing, Subscription, unix_now};
+use super::reply::{Reply, message};
+use super::state::State;
 use crate::sequel::webhook::WebhookType;
-
-/// A stored subscription.
-pub(in crate::sequel::fake) struct Subscription {
-    kind: String,
-    company_id: String,
-    event_id: Option<String>,
-    endpoint: String,
-    pub(in crate::sequel::fake) secret: String,
-    expires_on: u64,
-}
-
-/// A delivery to send.
-#[derive(Clone)]
-pub(in crate::sequel::fake) struct Outgoing {
-    pub(in crate::sequel::fake) endpoint: String,
-    pub(in crate::sequel::fake) secret: String,
-    pub(in crate::sequel::fake) event_type: String,
-    pub(in crate::sequel::fake) invocation_id: String,
-    pub(in crate::sequel::fake) body: Vec<u8>,
-}
 
 const DAY: u64 = 86_400;
 
@@ -190,7 +170,7 @@ impl State {
     }
 
     /// The event's stream starts.
-    pub(in crate::sequel::fake) fn start_event(&mut self, event_id: &str) -> bool {
+    pub(super) fn start_event(&mut self, event_id: &str) -> bool {
         let correlation = self.uuid();
         let known = self.events.contains_key(event_id);
         self.notify(WebhookType::EventStarted, event_id, &correlation, json!({}));
@@ -198,7 +178,7 @@ impl State {
     }
 
     /// The event's stream ends: its registrants, in batches of `batch` (all at once for 0).
-    pub(in crate::sequel::fake) fn end_event(&mut self, event_id: &str, batch: usize) -> bool {
+    pub(super) fn end_event(&mut self, event_id: &str, batch: usize) -> bool {
         let Some(event) = self.events.get(event_id) else {
             return false;
         };
@@ -264,6 +244,3 @@ fn date(unix: u64) -> String {
         .and_then(|at| at.format(&time::format_description::well_known::Rfc3339).ok())
         .unwrap_or_default()
 }
-
-/// How long the fake waits before retrying a delivery that got `429` or `5xx`.
-pub(in crate::sequel::fake) const RETRY_AFTER: Duration = Duration::from_millis(50);

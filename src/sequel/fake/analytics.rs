@@ -3,23 +3,13 @@
 //! top-participants object; `VideoViews` pairs; `404` in plain text for an unknown event).
 //! Sequel does not document the unit of `liveTime` and `onDemandTime`; the fake uses minutes.
 
-use std::collections::BTreeMap;
-use std::ops::Range;
-
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
-use super::{Reply, State};
-
-/// Time one person spent in an event, as a test records it.
-pub(in crate::sequel::fake) struct Watch {
-    pub(in crate::sequel::fake) email: String,
-    pub(in crate::sequel::fake) name: String,
-    /// The minutes of the live event they were in, from its start.
-    pub(in crate::sequel::fake) live: Option<Range<u32>>,
-    /// Minutes of the recording they watched.
-    pub(in crate::sequel::fake) on_demand: u32,
-}
+use super::records::Watch;
+use super::reply::Reply;
+use super::state::State;
 
 /// One of the three reports, for an event known to exist.
 type Report = fn(&State, &str, &Query) -> Reply;
@@ -34,7 +24,7 @@ struct Totals {
 
 impl State {
     /// Records `watch` for an event; false when the event is unknown.
-    pub(in crate::sequel::fake) fn record_watch(&mut self, event: &str, watch: Watch) -> bool {
+    pub(super) fn record_watch(&mut self, event: &str, watch: Watch) -> bool {
         let known = self.events.contains_key(event);
         if known {
             self.watched.entry(event.to_owned()).or_default().push(watch);
