@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime};
 use common::contract::contract;
 use event_sso::sequel::request::{Api, Call};
 use event_sso::sequel::{
-    AccessToken, CompanyId, Credentials, EventClone, EventId, EventType, EventUpdate, NewEvent, Registration,
-    Viewer,
+    AccessToken, CompanyId, Credentials, EngagementType, EventClone, EventId, EventType, EventUpdate,
+    NewEvent, Registration, TopParticipantsQuery, Viewer,
 };
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -98,6 +98,19 @@ fn every_request_the_crate_builds_is_one_sequel_documents() {
         )),
         check(api.available_replays(&event, Some(Duration::from_secs(600)))),
         check(api.available_replays(&event, None)),
+        check(api.user_activity(&event, 1, 100)),
+        check(api.top_participants(&event, &TopParticipantsQuery::new())),
+        check(
+            api.top_participants(
+                &event,
+                &TopParticipantsQuery::new()
+                    .limit(5)
+                    .start_date(time::macros::date!(2026 - 12 - 01))
+                    .end_date(time::macros::date!(2026 - 12 - 31))
+                    .engagement(EngagementType::Live),
+            ),
+        ),
+        check(api.video_views(&event)),
     ];
     let mut called: Vec<String> = names.to_vec();
     called.sort();

@@ -8,8 +8,10 @@ use std::time::{Duration, Instant};
 
 use common::clients::{Client, Kind, Settings, call, on_both_transports};
 use event_sso::sequel::fake::FakeSequel;
+use event_sso::sequel::fake::{Fault, Requests};
 use event_sso::sequel::{
-    BulkOptions, BulkOutcome, Credentials, EventId, Progress, Registration, RetryPolicy, Viewer,
+    ActivityPage, BulkOptions, BulkOutcome, Credentials, EngagementType, EventId, Progress, Registration,
+    RetryPolicy, TopParticipantsQuery, Viewer,
 };
 use http::{Method, StatusCode};
 use tokio::runtime::Runtime;
@@ -40,6 +42,7 @@ impl Bed {
         let client = Client::build(kind, fake.credentials(), |settings| {
             configure(Settings {
                 base_url: Some(fake.base_url().to_owned()),
+                analytics_url: Some(fake.base_url().to_owned()),
                 retry: Some(RetryPolicy::default().initial_backoff(Duration::from_millis(5))),
                 ..settings
             })
@@ -565,7 +568,162 @@ fn events_are_created_updated_cloned_and_deleted(kind: Kind) {
     assert!(call!(bed, event(&id)).unwrap_err().is_not_found());
 }
 
+/// Every page of the event's user activity, through the client's own paging.
+fn activity_pages(bed: &Bed, event: &EventId) -> Vec<Result<ActivityPage, event_sso::sequel::Error>> {
+    match &bed.client {
+        Client::Async(client) => {
+            use futures_util::StreamExt;
+            bed.runtime.block_on(client.user_activity_pages(event).collect())
+        }
+        Client::Blocking(client) => client.user_activity_pages(event).collect(),
+    }
+}
+
+fn analytics_are_computed_from_recorded_attendance(kind: Kind) {
+    let bed = Bed::new(kind);
+    let event = bed.fake.add_event("Launch");
+    let ada =
+        Registration::new("Ada Lovelace", "ada@example.com").metadata(serde_json::json!({"team": "Engines"}));
+    call!(bed, register(&event, &ada)).unwrap();
+    call!(bed, register(&event, &person(1))).unwrap();
+    assert!(
+        bed.fake
+            .record_live(&event, "ada@example.com", "Ada Lovelace", 0..30)
+    );
+    assert!(
+        bed.fake
+            .record_on_demand(&event, "ada@example.com", "Ada Lovelace", 10)
+    );
+    assert!(
+        bed.fake
+            .record_live(&event, "grace@example.com", "Grace Hopper", 20..25)
+    );
+
+    let page = call!(bed, user_activity(&event, 1, 10)).unwrap();
+    assert_eq!(
+        (page.total_count, page.page, page.size),
+        (Some(3), Some(1), Some(10))
+    );
+    let ada = page
+        .items
+        .iter()
+        .find(|a| a.email() == Some("ada@example.com"))
+        .unwrap();
+    assert_eq!(
+        (ada.attended(), ada.live_time(), ada.on_demand_time()),
+        (Some(true), Some(30.0), Some(10.0))
+    );
+    assert_eq!(
+        ada.metadata(),
+        Some(&serde_json::json!({"team": "Engines"})),
+        "the registration's metadata comes back"
+    );
+    let absent = page
+        .items
+        .iter()
+        .find(|a| a.email() == Some("person1@example.com"))
+        .unwrap();
+    assert_eq!(absent.attended(), Some(false));
+    assert!(
+        !format!("{ada:?}").contains("ada@example.com"),
+        "Debug hides the values"
+    );
+
+    let top = call!(
+        bed,
+        top_participants(&event, &TopParticipantsQuery::new().limit(1))
+    )
+    .unwrap();
+    assert_eq!(
+        (top.number_of_users, top.total_engaged_minutes),
+        (Some(2), Some(45.0))
+    );
+    assert_eq!(top.average_engaged_minutes_by_user, Some(22.5));
+    assert_eq!(
+        top.start_date, None,
+        "the null startDate of Sequel's example reads as none"
+    );
+    assert_eq!(top.top_participants.len(), 1);
+    assert_eq!(
+        top.top_participants[0].user_email.as_deref(),
+        Some("ada@example.com")
+    );
+    assert_eq!(top.top_participants[0].engaged_minutes, Some(40.0));
+    let live = TopParticipantsQuery::new()
+        .engagement(EngagementType::OnDemand)
+        .start_date(time::macros::date!(2026 - 12 - 01))
+        .end_date(time::macros::date!(2026 - 12 - 02));
+    let on_demand = call!(bed, top_participants(&event, &live)).unwrap();
+    assert_eq!(
+        (on_demand.number_of_users, on_demand.total_engaged_minutes),
+        (Some(1), Some(10.0))
+    );
+    assert_eq!(on_demand.start_date, Some(serde_json::json!("2026-12-01")));
+
+    let views = call!(bed, video_views(&event)).unwrap();
+    assert_eq!(views.per_minute.len(), 30);
+    assert_eq!(views.per_minute[19], (19, 1));
+    assert_eq!(views.per_minute[20], (20, 2));
+    assert_eq!(views.peak(), Some((20, 2)));
+
+    let unknown = call!(bed, video_views(&EventId::new("no-such-event"))).unwrap_err();
+    assert!(unknown.is_not_found(), "{unknown:?}");
+    assert_eq!(
+        unknown.api_message(),
+        Some("Event not found"),
+        "the plain-text 404 is read as the message"
+    );
+}
+
+fn every_page_of_user_activity_is_read_and_no_more(kind: Kind) {
+    let bed = Bed::new(kind);
+    let event = bed.fake.add_event("Launch");
+    for i in 0..205 {
+        bed.fake
+            .record_on_demand(&event, &format!("viewer{i:03}@example.com"), "Viewer", 1);
+    }
+    let path = format!("/api/analytics/events/{}/user-activity", event.as_str());
+    let pages: Vec<ActivityPage> = activity_pages(&bed, &event)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let sizes: Vec<usize> = pages.iter().map(|page| page.items.len()).collect();
+    assert_eq!(sizes, [100, 100, 5], "stops at the short page");
+    assert_eq!(bed.fake.count_requests(&path), 3);
+    let emails: std::collections::HashSet<&str> = pages
+        .iter()
+        .flat_map(|p| &p.items)
+        .filter_map(|a| a.email())
+        .collect();
+    assert_eq!(emails.len(), 205, "every attendee once");
+
+    // A total that is a whole number of pages: the count says the second page was the last.
+    let second = bed.fake.add_event("Second");
+    for i in 0..200 {
+        bed.fake
+            .record_on_demand(&second, &format!("viewer{i:03}@example.com"), "Viewer", 1);
+    }
+    let pages = activity_pages(&bed, &second);
+    assert_eq!(pages.len(), 2);
+    let path = format!("/api/analytics/events/{}/user-activity", second.as_str());
+    assert_eq!(bed.fake.count_requests(&path), 2);
+
+    // An error ends the pages, after it is given.
+    bed.fake.inject_on(
+        Requests::PathEndingWith("user-activity".into()),
+        [Fault::Status(StatusCode::BAD_REQUEST)],
+    );
+    let pages = activity_pages(&bed, &event);
+    assert_eq!(pages.len(), 1);
+    assert_eq!(
+        pages[0].as_ref().unwrap_err().status(),
+        Some(StatusCode::BAD_REQUEST)
+    );
+}
+
 on_both_transports!(
+    analytics_are_computed_from_recorded_attendance,
+    every_page_of_user_activity_is_read_and_no_more,
     events_are_created_updated_cloned_and_deleted,
     register_all_keeps_to_its_concurrency,
     embed_and_register_with_signed_urls,

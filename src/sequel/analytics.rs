@@ -218,7 +218,8 @@ pub struct TopParticipants {
     pub company: Option<String>,
     /// `companyId`.
     pub company_id: Option<CompanyId>,
-    /// `startDate`: untyped in Sequel's schema, `null` in its example, so kept as JSON.
+    /// `startDate`: untyped in Sequel's schema, so kept as JSON; its example has `null`,
+    /// which reads as `None`.
     pub start_date: Option<Value>,
     /// `endDate`, as Sequel wrote it (its example: `2022-08-23T09:56:13.937Z`).
     pub end_date: Option<String>,

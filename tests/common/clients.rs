@@ -54,6 +54,7 @@ impl Client {
 #[derive(Default, Clone)]
 pub struct Settings {
     pub base_url: Option<String>,
+    pub analytics_url: Option<String>,
     pub timeout: Option<std::time::Duration>,
     pub retry: Option<sequel::RetryPolicy>,
     pub max_response_bytes: Option<usize>,
@@ -65,6 +66,9 @@ macro_rules! apply {
         let mut builder = $builder;
         if let Some(base_url) = $settings.base_url.clone() {
             builder = builder.base_url(base_url);
+        }
+        if let Some(analytics_url) = $settings.analytics_url.clone() {
+            builder = builder.analytics_url(analytics_url);
         }
         if let Some(timeout) = $settings.timeout {
             builder = builder.timeout(timeout);

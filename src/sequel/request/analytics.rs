@@ -176,3 +176,82 @@ impl ActivityPages {
         self.next = None;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(items: usize, total: Option<u64>) -> ActivityPage {
+        let items: Vec<serde_json::Value> = (0..items)
+            .map(|i| serde_json::json!({"email": i.to_string()}))
+            .collect();
+        serde_json::from_value(serde_json::json!({"items": items, "totalCount": total})).unwrap()
+    }
+
+    fn next_page(pages: &ActivityPages, api: &Api) -> Option<String> {
+        let call = pages.next_call(api)?.unwrap();
+        let request = call
+            .to_request(Some(&crate::sequel::credentials::AccessToken::new("t")))
+            .unwrap();
+        Some(request.uri().query().unwrap().to_owned())
+    }
+
+    #[test]
+    fn pages_stop_at_an_empty_or_short_page_or_the_total() {
+        let api = Api::new("https://api.introvoke.com").unwrap();
+        let mut pages = ActivityPages::new(EventId::new("e")).page_size(2);
+        assert_eq!(next_page(&pages, &api).as_deref(), Some("count=2&page=1"));
+        pages.advance(&page(2, None));
+        assert_eq!(next_page(&pages, &api).as_deref(), Some("count=2&page=2"));
+        pages.advance(&page(1, None));
+        assert_eq!(next_page(&pages, &api), None, "a short page is the last");
+
+        let mut pages = ActivityPages::new(EventId::new("e")).page_size(2);
+        pages.advance(&page(2, None));
+        pages.advance(&page(0, None));
+        assert_eq!(next_page(&pages, &api), None, "an empty page is the last");
+
+        let mut pages = ActivityPages::new(EventId::new("e")).page_size(2);
+        pages.advance(&page(2, Some(2)));
+        assert_eq!(next_page(&pages, &api), None, "all of totalCount read");
+    }
+
+    #[test]
+    fn analytics_go_to_the_analytics_root() {
+        let api = Api::new("https://api.introvoke.com").unwrap();
+        let call = api.video_views(&EventId::new("e")).unwrap();
+        let request = call
+            .to_request(Some(&crate::sequel::credentials::AccessToken::new("t")))
+            .unwrap();
+        assert_eq!(
+            request.uri(),
+            "https://analytics.introvoke.com/api/analytics/getVideoWatchOverTime/e"
+        );
+        let api = api.with_analytics_url("http://127.0.0.1:9/prefix").unwrap();
+        let call = api
+            .top_participants(&EventId::new("e"), &TopParticipantsQuery::new())
+            .unwrap();
+        let request = call
+            .to_request(Some(&crate::sequel::credentials::AccessToken::new("t")))
+            .unwrap();
+        assert_eq!(
+            request.uri(),
+            "http://127.0.0.1:9/prefix/api/analytics/user-engagement/events/e/top-participants"
+        );
+        let refused = Api::new("https://api.introvoke.com")
+            .unwrap()
+            .with_analytics_url("http://analytics.example.com")
+            .unwrap_err();
+        assert!(refused.to_string().contains("analytics_url"), "{refused}");
+        assert!(
+            api.user_activity(&EventId::new("e"), 0, 10)
+                .unwrap_err()
+                .is_invalid_input()
+        );
+        assert!(
+            api.user_activity(&EventId::new("e"), 1, 0)
+                .unwrap_err()
+                .is_invalid_input()
+        );
+    }
+}

@@ -345,4 +345,50 @@ mod tests {
         let high = samples.iter().filter(|j| **j > 0.75).count();
         assert!(low > 0 && high > 0, "{samples:?}");
     }
+
+    fn registrants() -> Call<Vec<crate::sequel::models::Registrant>> {
+        super::super::Api::new("https://api.introvoke.com")
+            .unwrap()
+            .registrants(&crate::sequel::models::EventId::new("e"))
+            .unwrap()
+    }
+
+    #[test]
+    fn attempts_renew_a_refused_token_once_then_give_up() {
+        let call = registrants();
+        let policy = RetryPolicy::default();
+        let now = Instant::now();
+        let mut attempts = Attempts::new(&call, &policy, now + Duration::from_secs(60));
+        assert!(matches!(
+            attempts.next::<()>(Err(api(401, None)), now, 0.5),
+            Next::RenewToken
+        ));
+        assert_eq!(attempts.attempt(), 2);
+        assert!(
+            matches!(attempts.next::<()>(Err(api(401, None)), now, 0.5), Next::Done(Err(e)) if e.is_auth())
+        );
+    }
+
+    #[test]
+    fn attempts_start_no_wait_that_ends_past_the_deadline() {
+        let call = registrants();
+        let policy = RetryPolicy::default();
+        let now = Instant::now();
+        let mut attempts = Attempts::new(&call, &policy, now + Duration::from_secs(2));
+        assert!(
+            matches!(attempts.next::<()>(Err(api(429, Some(1))), now, 0.5), Next::Wait(w) if w == Duration::from_secs(1))
+        );
+        assert!(!attempts.maybe_applied(), "a 429 was not carried out");
+        match attempts.next::<()>(Err(api(429, Some(5))), now, 0.5) {
+            Next::Done(Err(error)) => assert_eq!(error.retry_after(), Some(Duration::from_secs(5))),
+            other => panic!("{other:?}"),
+        }
+        let mut attempts = Attempts::new(&call, &policy, now + Duration::from_secs(60));
+        assert!(matches!(
+            attempts.next::<()>(Err(api(503, None)), now, 0.5),
+            Next::Wait(_)
+        ));
+        assert!(attempts.maybe_applied(), "a 503 may have been carried out");
+        assert!(matches!(attempts.next(Ok(7), now, 0.5), Next::Done(Ok(7))));
+    }
 }
