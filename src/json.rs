@@ -430,8 +430,27 @@ impl<'de> de::Deserializer<'de> for Reader<'_> {
         deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
         deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
         deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char deserialize_str
-        deserialize_string deserialize_bytes deserialize_byte_buf deserialize_unit deserialize_seq
-        deserialize_map deserialize_identifier
+        deserialize_string deserialize_bytes deserialize_byte_buf deserialize_unit deserialize_identifier
+    }
+
+    // A list only from an array and a map only from an object, as serde_json reads them: by
+    // way of `deserialize_any`, `null` would reach a map's `visit_unit` and read as empty.
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        let path = self.path;
+        match self.value {
+            Value::Array(items) => Reader::seq(items, path, visitor),
+            other => Err(de::Error::invalid_type(unexpected(&other), &visitor)),
+        }
+        .map_err(|e| e.at(path))
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        let path = self.path;
+        match self.value {
+            Value::Object(entries) => Reader::map(entries, &[], path, visitor),
+            other => Err(de::Error::invalid_type(unexpected(&other), &visitor)),
+        }
+        .map_err(|e| e.at(path))
     }
 
     fn deserialize_unit_struct<V: Visitor<'de>>(
@@ -443,7 +462,7 @@ impl<'de> de::Deserializer<'de> for Reader<'_> {
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, JsonError> {
-        self.deserialize_any(visitor)
+        self.deserialize_seq(visitor)
     }
 
     fn deserialize_tuple_struct<V: Visitor<'de>>(
@@ -452,7 +471,7 @@ impl<'de> de::Deserializer<'de> for Reader<'_> {
         _len: usize,
         visitor: V,
     ) -> Result<V::Value, JsonError> {
-        self.deserialize_any(visitor)
+        self.deserialize_seq(visitor)
     }
 }
 
@@ -592,7 +611,7 @@ mod agreement {
 
     use crate::sequel::Subscribed;
     use crate::sequel::webhook::{Answer, AttendedUser, EndedBatch, EventDetails, PreRegistration};
-    use crate::sequel::{Event, Registrant, Replay};
+    use crate::sequel::{ActivityPage, Event, Registrant, Replay, TopParticipants, VideoViews};
 
     /// Field names of the decoded types, so documents often reach their fields.
     const KEYS: &[&str] = &[
@@ -637,6 +656,17 @@ mod agreement {
         "expiresOn",
         "url",
         "expiresAt",
+        "items",
+        "attended",
+        "liveTime",
+        "topParticipants",
+        "userEmail",
+        "engagedMinutes",
+        "numberOfUsers",
+        "totalEngagedMinutes",
+        "averageEngagedMinutesByUser",
+        "limit",
+        "VideoViews",
         "other",
     ];
 
@@ -709,6 +739,9 @@ mod agreement {
             agree::<Vec<AttendedUser>>(&bytes)?;
             agree::<Vec<Answer>>(&bytes)?;
             agree::<Subscribed>(&bytes)?;
+            agree::<ActivityPage>(&bytes)?;
+            agree::<TopParticipants>(&bytes)?;
+            agree::<VideoViews>(&bytes)?;
             agree::<Vec<String>>(&bytes)?;
             agree::<String>(&bytes)?;
         }

@@ -25,7 +25,10 @@ fn bed() -> (FakeSequel, Sequel) {
 
 /// How many requests went to a path ending so.
 fn sent(fake: &FakeSequel, ending: &str) -> usize {
-    fake.requests().iter().filter(|r| r.path.ends_with(ending)).count()
+    fake.requests()
+        .iter()
+        .filter(|r| r.path.ends_with(ending))
+        .count()
 }
 
 #[test]
@@ -84,11 +87,7 @@ fn a_lost_registration_answer_is_resolved_through_the_list() {
     let stored = fake.registrants(&event);
     assert_eq!(stored.len(), 1, "registered once");
     assert_eq!(Some(registered.join_url), stored[0].join_url);
-    assert_eq!(
-        sent(&fake, "/registrant"),
-        2,
-        "retried, then refused as a repeat"
-    );
+    assert_eq!(sent(&fake, "/registrant"), 2, "retried, then refused as a repeat");
     assert_eq!(sent(&fake, "/registrants"), 1, "then looked up");
 }
 
