@@ -12,7 +12,7 @@
 
 mod common;
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use event_sso::sequel::request::{
@@ -37,10 +37,15 @@ pub struct Sequel {
 impl Sequel {
     /// A client of `api` with `credentials`: no redirects, 30 s per request.
     pub fn new(api: Api, credentials: Credentials) -> Sequel {
+        let tls = ureq::tls::TlsConfig::builder()
+            .provider(ureq::tls::TlsProvider::Rustls)
+            .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+            .build();
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false) // the core reads error statuses
             .max_redirects(0) // and refuses redirects: never re-send a secret elsewhere
             .timeout_global(Some(Duration::from_secs(30)))
+            .tls_config(tls)
             .build();
         Sequel {
             agent: config.into(),
