@@ -68,7 +68,7 @@ impl Sequel {
                 },
                 false => None,
             };
-            match attempts.next(self.send(&call, token.as_ref()), Instant::now(), jitter()) {
+            match attempts.next(self.send(&call, token.as_ref()), Instant::now(), jitter) {
                 Next::Done(result) => return (result, attempts.maybe_applied()),
                 Next::RenewToken => self.tokens.lock().unwrap().reject(&token.unwrap()),
                 Next::Wait(wait) => std::thread::sleep(wait),

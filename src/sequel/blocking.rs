@@ -87,7 +87,7 @@ impl ClientBuilder<Client> {
     /// Makes the client; fails on an unusable base URL or user agent, an `https` base URL in a
     /// build without TLS, or when the operating system refuses a thread.
     pub fn build(self) -> Result<Client, Error> {
-        let engine = client::Client::from_config(self.into_config()?)?;
+        let engine = client::Client::from_config(self.into_config()?, client::Io::OnRuntime)?;
         let runtime =
             Runtime::start().map_err(|e| Error::transport(super::error::TransportKind::Other, e))?;
         Ok(Client {

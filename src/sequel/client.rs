@@ -55,13 +55,14 @@ struct Inner {
     http: reqwest::Client,
     config: Config,
     tokens: Tokens,
+    io: Io,
 }
 
 impl ClientBuilder<Client> {
     /// Makes the client; fails on an unusable base URL or user agent, or an `https` base URL
     /// in a build without TLS.
     pub fn build(self) -> Result<Client, Error> {
-        Client::from_config(self.into_config()?)
+        Client::from_config(self.into_config()?, Io::InPlace)
     }
 }
 
@@ -81,7 +82,7 @@ impl Client {
         Client::builder(credentials).build()
     }
 
-    pub(crate) fn from_config(config: Config) -> Result<Client, Error> {
+    pub(crate) fn from_config(config: Config, io: Io) -> Result<Client, Error> {
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
@@ -93,7 +94,12 @@ impl Client {
             .map_err(transport_error)?;
         let tokens = Tokens::new(config.token_lifetime);
         Ok(Client {
-            inner: Arc::new(Inner { http, config, tokens }),
+            inner: Arc::new(Inner {
+                http,
+                config,
+                tokens,
+                io,
+            }),
         })
     }
 
@@ -427,14 +433,14 @@ impl Client {
             };
             let deadline = attempts.deadline();
             let token = match call.needs_token() {
-                true => match within(deadline, self.access_token()).await {
+                true => match self.access_token(deadline).await {
                     Ok(token) => Some(token),
                     Err(error) => return (Err(error), attempts.maybe_applied()),
                 },
                 false => None,
             };
             let started = Instant::now();
-            let answer = within(deadline, self.send(&call, token.as_ref())).await;
+            let answer = self.send(&call, token.as_ref(), deadline).await;
             #[cfg(feature = "tracing")]
             let status = answer.as_ref().ok().map(|answer| answer.status.as_u16());
             let outcome = answer.and_then(|answer| {
@@ -455,7 +461,7 @@ impl Client {
             );
             #[cfg(not(feature = "tracing"))]
             let _ = started;
-            match attempts.next(outcome, Instant::now(), jitter()) {
+            match attempts.next(outcome, Instant::now(), jitter) {
                 Next::Done(result) => return (result, attempts.maybe_applied()),
                 Next::RenewToken => {
                     if let Some(refused) = &token {
@@ -470,44 +476,92 @@ impl Client {
         }
     }
 
-    async fn access_token(&self) -> Result<AccessToken, Error> {
+    /// The cached token; or a new one, fetched by `deadline`.
+    async fn access_token(&self, deadline: Instant) -> Result<AccessToken, Error> {
+        if let Some(token) = self.inner.tokens.fresh().await {
+            return Ok(token);
+        }
         let config = &self.inner.config;
         // The token call needs no token, so `execute` does not come back here: see `Tokens::get`.
         let fetch = || async { Box::pin(self.execute(config.api.token(&config.credentials)?)).await };
-        self.inner.tokens.get(fetch).await
+        within(deadline, self.inner.tokens.get(fetch)).await
     }
 
-    async fn send<T>(&self, call: &Call<T>, token: Option<&AccessToken>) -> Result<Answer, Error> {
+    /// One attempt, over by `deadline`: reqwest's own timer bounds it (the client's timeout,
+    /// or what is left before the deadline if that is less), so no second timer is needed.
+    async fn send<T>(
+        &self,
+        call: &Call<T>,
+        token: Option<&AccessToken>,
+        deadline: Instant,
+    ) -> Result<Answer, Error> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Error::transport(TransportKind::Timeout, DeadlinePassed));
+        }
         let (method, url, headers, body) = call.parts(token)?;
         let mut request = reqwest::Request::new(method.clone(), url.clone());
         *request.headers_mut() = headers;
         *request.body_mut() = body.map(reqwest::Body::from);
-        let mut response = self.inner.http.execute(request).await.map_err(transport_error)?;
-        let status = response.status();
-        let retry_after = response.headers().get(RETRY_AFTER).cloned();
-        let limit = self.inner.config.max_response_bytes;
-        let body = match response.content_length() {
-            Some(length) if length > limit as u64 => return Err(Error::BodyTooLarge { limit }),
-            // Declared and within the limit, and reqwest reads no further: take it in one go.
-            Some(_) => response.bytes().await.map_err(transport_error)?,
-            None => {
-                let mut body = Vec::new();
-                while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
-                    if body.len() + chunk.len() > limit {
-                        return Err(Error::BodyTooLarge { limit });
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                Bytes::from(body)
-            }
-        };
-        Ok(Answer {
-            status,
-            retry_after,
-            body,
-            received_at: SystemTime::now(),
-        })
+        if left < self.inner.config.timeout {
+            *request.timeout_mut() = Some(left);
+        }
+        let exchange = exchange(
+            self.inner.http.clone(),
+            request,
+            self.inner.config.max_response_bytes,
+        );
+        match self.inner.io {
+            Io::InPlace => exchange.await,
+            // A panic in the exchange, which reqwest and hyper should never have, is reported
+            // rather than spread to the caller's thread.
+            #[cfg(feature = "blocking")]
+            Io::OnRuntime => tokio::spawn(exchange)
+                .await
+                .unwrap_or_else(|failed| Err(Error::transport(TransportKind::Other, failed))),
+        }
     }
+}
+
+/// Where an attempt's I/O runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Io {
+    /// In the calling task: the async client.
+    InPlace,
+    /// In a task of its own on the runtime, beside the connections it uses: the blocking
+    /// client, whose calls are polled on the caller's thread while the runtime's own thread
+    /// drives the connections. Each hop between the two threads costs a wake-up; with the
+    /// exchange on the runtime thread there are two per attempt, as in `reqwest::blocking`.
+    #[cfg(feature = "blocking")]
+    OnRuntime,
+}
+
+/// Sends `request` and reads the answer whole, up to `limit` bytes.
+async fn exchange(http: reqwest::Client, request: reqwest::Request, limit: usize) -> Result<Answer, Error> {
+    let mut response = http.execute(request).await.map_err(transport_error)?;
+    let status = response.status();
+    let retry_after = response.headers().get(RETRY_AFTER).cloned();
+    let body = match response.content_length() {
+        Some(length) if length > limit as u64 => return Err(Error::BodyTooLarge { limit }),
+        // Declared and within the limit, and reqwest reads no further: take it in one go.
+        Some(_) => response.bytes().await.map_err(transport_error)?,
+        None => {
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+                if body.len() + chunk.len() > limit {
+                    return Err(Error::BodyTooLarge { limit });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Bytes::from(body)
+        }
+    };
+    Ok(Answer {
+        status,
+        retry_after,
+        body,
+        received_at: SystemTime::now(),
+    })
 }
 
 /// What came back from one attempt, read whole.
@@ -571,6 +625,11 @@ impl Tokens {
         }
         let grant = fetch().await?;
         Ok(cache.store(grant, Instant::now()))
+    }
+
+    /// The cached token, if it is fresh.
+    async fn fresh(&self) -> Option<AccessToken> {
+        self.0.lock().await.fresh(Instant::now())
     }
 
     /// Drops `refused`, unless another call has already replaced it.

@@ -2,7 +2,7 @@
 //!
 //! [`Api`] renders each endpoint as a [`Call`]: [`Call::to_request`] gives the
 //! `http::Request` to send, and [`Call::parse`] turns the `http::Response` into the typed
-//! result or an [`Error`]. The crate's own clients are thin transports over these; use them
+//! result or an [`Error`](crate::sequel::Error). The crate's own clients are thin transports over these; use them
 //! directly to drive Sequel's API from another HTTP client.
 //!
 //! ```
@@ -38,6 +38,7 @@ pub use call::{
     Api, Call, DEFAULT_ANALYTICS_URL, DEFAULT_AUDIENCE, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
+#[cfg(any(feature = "async", feature = "blocking"))]
 pub(crate) use registrants::email_key;
 pub use registrants::{Settled, find_registrant};
 pub use retry::{Attempts, Next, RetryPolicy, jitter};

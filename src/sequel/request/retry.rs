@@ -162,7 +162,7 @@ pub enum Next<T> {
 /// let mut attempts = Attempts::new(&call, &policy, Instant::now() + Duration::from_secs(60));
 /// let answer = event_sso::http::Response::builder().status(503).body(Vec::new())?;
 /// let outcome = call.parse(answer, std::time::SystemTime::now());
-/// assert!(matches!(attempts.next(outcome, Instant::now(), 0.5), Next::Wait(_)));
+/// assert!(matches!(attempts.next(outcome, Instant::now(), || 0.5), Next::Wait(_)));
 /// assert!(attempts.maybe_applied()); // a 503 leaves the outcome unknown
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -192,9 +192,15 @@ impl<'a> Attempts<'a> {
     }
 
     /// Decides what follows an attempt that ended in `outcome` (the call's
-    /// [`parse`](Call::parse), or the transport's [`Error::transport`]) at `now`. `jitter`,
-    /// in `[0, 1]`, picks the point between half and all of a backoff ([`jitter()`]).
-    pub fn next<T>(&mut self, outcome: Result<T, Error>, now: Instant, jitter: f64) -> Next<T> {
+    /// [`parse`](Call::parse), or the transport's [`Error::transport`]) at `now`. `jitter`
+    /// gives a number in `[0, 1]` that picks the point between half and all of a backoff
+    /// ([`jitter()`], or a fixed one in tests); it is called only when there is a backoff.
+    pub fn next<T>(
+        &mut self,
+        outcome: Result<T, Error>,
+        now: Instant,
+        jitter: impl FnOnce() -> f64,
+    ) -> Next<T> {
         let error = match outcome {
             Ok(value) => return Next::Done(Ok(value)),
             Err(error) => error,
@@ -204,6 +210,10 @@ impl<'a> Attempts<'a> {
             self.renewed_token = true;
             return Next::RenewToken;
         }
+        let jitter = match error.retry_after() {
+            Some(_) => 0.0, // `Retry-After` is waited as Sequel gives it
+            None => jitter(),
+        };
         match self.policy.delay(self.retries, &error, self.repeatable, jitter) {
             Some(wait) if now + wait <= self.deadline => {
                 self.retries += 1;
@@ -360,12 +370,12 @@ mod tests {
         let now = Instant::now();
         let mut attempts = Attempts::new(&call, &policy, now + Duration::from_secs(60));
         assert!(matches!(
-            attempts.next::<()>(Err(api(401, None)), now, 0.5),
+            attempts.next::<()>(Err(api(401, None)), now, || 0.5),
             Next::RenewToken
         ));
         assert_eq!(attempts.attempt(), 2);
         assert!(
-            matches!(attempts.next::<()>(Err(api(401, None)), now, 0.5), Next::Done(Err(e)) if e.is_auth())
+            matches!(attempts.next::<()>(Err(api(401, None)), now, || 0.5), Next::Done(Err(e)) if e.is_auth())
         );
     }
 
@@ -376,19 +386,19 @@ mod tests {
         let now = Instant::now();
         let mut attempts = Attempts::new(&call, &policy, now + Duration::from_secs(2));
         assert!(
-            matches!(attempts.next::<()>(Err(api(429, Some(1))), now, 0.5), Next::Wait(w) if w == Duration::from_secs(1))
+            matches!(attempts.next::<()>(Err(api(429, Some(1))), now, || 0.5), Next::Wait(w) if w == Duration::from_secs(1))
         );
         assert!(!attempts.maybe_applied(), "a 429 was not carried out");
-        match attempts.next::<()>(Err(api(429, Some(5))), now, 0.5) {
+        match attempts.next::<()>(Err(api(429, Some(5))), now, || 0.5) {
             Next::Done(Err(error)) => assert_eq!(error.retry_after(), Some(Duration::from_secs(5))),
             other => panic!("{other:?}"),
         }
         let mut attempts = Attempts::new(&call, &policy, now + Duration::from_secs(60));
         assert!(matches!(
-            attempts.next::<()>(Err(api(503, None)), now, 0.5),
+            attempts.next::<()>(Err(api(503, None)), now, || 0.5),
             Next::Wait(_)
         ));
         assert!(attempts.maybe_applied(), "a 503 may have been carried out");
-        assert!(matches!(attempts.next(Ok(7), now, 0.5), Next::Done(Ok(7))));
+        assert!(matches!(attempts.next(Ok(7), now, || 0.5), Next::Done(Ok(7))));
     }
 }

@@ -231,7 +231,7 @@ impl Delivery {
     /// A key for the occurrence this delivery reports, the same for every delivery of it
     /// whatever its invocation id: `eventType`, `correlationId` and the batch's `page`
     /// (`virtual-stage-event-ended:<correlation>:2`), or the invocation id when there is no
-    /// correlation id. The [`Receiver`] claims occurrences by it.
+    /// correlation id. The [`Receiver`](super::Receiver) claims occurrences by it.
     pub fn occurrence_key(&self) -> String {
         let page = match &self.event {
             WebhookEvent::EventEnded(batch) => batch.page.unwrap_or(1),
