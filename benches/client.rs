@@ -9,8 +9,10 @@
 //!   `register`, async and blocking, our client and a raw reqwest call (same timeouts, same
 //!   request, same decoding: the answer read whole and the embed or join URL parsed) alternate
 //!   in chunks of 10 calls; each chunk's process CPU time (every thread of this process: the
-//!   caller, the runtimes' workers) gives a per-call cost. Medians and the 10th–90th
-//!   percentile spread are printed, and the ratio of medians (target: at most 1.03).
+//!   caller, the runtimes' workers) gives a per-call cost. Async chunks run in a task on the
+//!   runtime, as a request handler makes its calls; blocking ones on the main thread. Medians
+//!   and the 10th–90th percentile spread are printed, and the ratio of medians (target: at
+//!   most 1.03).
 //! - **Throughput**, with the fake in this process: the async client with 1, 8 and 64 calls
 //!   in flight (and how many token requests, which must be 1), and `register_all` of 10,000.
 //! - **Bulk under faults**: 10,000 registrations with 5 % of requests faulted (a seeded mix of
@@ -18,9 +20,10 @@
 //!   raw reqwest loop at the same concurrency that neither retries nor reconciles: time, and
 //!   how many registrations the fake holds that each did not report with a join URL (lost).
 
-use std::cell::Cell;
+use std::future::Future;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use cpu_time::ProcessTime;
@@ -248,25 +251,24 @@ fn cpu_count() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 
-/// One contender: a call, and the CPU time per call of each chunk it ran.
+/// One contender: what makes a number of calls, and the CPU time per call of each chunk it
+/// ran.
 struct Contender<'a> {
-    call: Box<dyn FnMut() + 'a>,
+    calls: Box<dyn FnMut(u32) + 'a>,
     micros: Vec<f64>,
 }
 
 impl<'a> Contender<'a> {
-    fn new(call: impl FnMut() + 'a) -> Self {
+    fn new(calls: impl FnMut(u32) + 'a) -> Self {
         Contender {
-            call: Box::new(call),
+            calls: Box::new(calls),
             micros: Vec::new(),
         }
     }
 
     fn chunk(&mut self, calls: u32, record: bool) {
         let started = ProcessTime::now();
-        for _ in 0..calls {
-            (self.call)();
-        }
+        (self.calls)(calls);
         if record {
             self.micros
                 .push(started.elapsed().as_secs_f64() * 1e6 / f64::from(calls));
@@ -280,6 +282,43 @@ impl<'a> Contender<'a> {
         let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
         (at(0.5), at(0.1), at(0.9))
     }
+}
+
+/// A count of registrations made, for names nobody has registered yet.
+fn counter() -> std::sync::Arc<AtomicU64> {
+    std::sync::Arc::new(AtomicU64::new(0))
+}
+
+fn person(who: &str, made: &AtomicU64) -> Registration {
+    let n = made.fetch_add(1, Ordering::Relaxed) + 1;
+    Registration::new(format!("{who} {n}"), format!("{who}-{n}@example.com"))
+}
+
+/// A raw reqwest call, as a careful user writes it.
+async fn raw_async(raw: &reqwest::Client, url: &str, token: &str, body: Vec<u8>) -> bytes::Bytes {
+    let response = raw
+        .post(url)
+        .bearer_auth(token)
+        .header("accept", "application/json")
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    response.bytes().await.unwrap()
+}
+
+// The same decoding the clients do: the embed URL parsed; the registrant read whole and its
+// join URL parsed (the client checks it is a URL before handing it over).
+fn embed_answer(body: &[u8]) -> url::Url {
+    url::Url::parse(&serde_json::from_slice::<String>(body).unwrap()).unwrap()
+}
+
+fn registrant_answer(body: &[u8]) -> (serde_json::Value, url::Url) {
+    let registrant = serde_json::from_slice::<serde_json::Value>(body).unwrap();
+    let join_url = url::Url::parse(registrant["join_url"].as_str().unwrap()).unwrap();
+    (registrant, join_url)
 }
 
 fn cpu_per_call() {
@@ -301,15 +340,21 @@ fn cpu_per_call() {
         .base_url(base_url)
         .build()
         .unwrap();
-    // The baseline as a careful user would configure reqwest: the clients' timeouts.
+    // The baseline as a careful user would configure reqwest: the clients' timeouts, no
+    // redirects, and a user agent of its own, so both send the same request.
+    let user_agent = concat!("event-sso/", env!("CARGO_PKG_VERSION"));
     let raw = reqwest::Client::builder()
         .timeout(event_sso::sequel::DEFAULT_TIMEOUT)
         .connect_timeout(event_sso::sequel::DEFAULT_CONNECT_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(user_agent)
         .build()
         .unwrap();
     let raw_blocking = reqwest::blocking::Client::builder()
         .timeout(event_sso::sequel::DEFAULT_TIMEOUT)
         .connect_timeout(event_sso::sequel::DEFAULT_CONNECT_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(user_agent)
         .build()
         .unwrap();
     let token_request = Api::new(base_url)
@@ -333,27 +378,7 @@ fn cpu_per_call() {
     let embed_body = json!({"userId": "user-42", "userDisplayName": "Ada Lovelace", "userName": "Ada Lovelace", "userEmail": "ada@example.com"}).to_string();
     let register_url = format!("{base_url}/api/v1/event/{event}/registrant");
     // Each contender registers people of its own, so nobody is registered twice.
-    let person = |who: &str, n: &Cell<u64>| {
-        n.set(n.get() + 1);
-        Registration::new(
-            format!("{who} {}", n.get()),
-            format!("{who}-{}@example.com", n.get()),
-        )
-    };
-    let (n1, n2, n3, n4) = (Cell::new(0), Cell::new(0), Cell::new(0), Cell::new(0));
-    let raw_async = |url: &str, body: Vec<u8>| {
-        let request = raw
-            .post(url)
-            .bearer_auth(&token)
-            .header("accept", "application/json")
-            .header("content-type", "application/json")
-            .body(body);
-        async move {
-            let response = request.send().await.unwrap();
-            assert!(response.status().is_success());
-            response.bytes().await.unwrap()
-        }
-    };
+    let (n1, n2, n3, n4) = (counter(), counter(), counter(), counter());
     let raw_sync = |url: &str, body: Vec<u8>| {
         let response = raw_blocking
             .post(url)
@@ -366,57 +391,80 @@ fn cpu_per_call() {
         assert!(response.status().is_success());
         response.bytes().unwrap()
     };
-    // The same decoding the clients do: the embed URL parsed; the registrant read whole and
-    // its join URL parsed (the client checks it is a URL before handing it over).
-    let embed_answer =
-        |body: &[u8]| url::Url::parse(&serde_json::from_slice::<String>(body).unwrap()).unwrap();
-    let registrant_answer = |body: &[u8]| {
-        let registrant = serde_json::from_slice::<serde_json::Value>(body).unwrap();
-        let join_url = url::Url::parse(registrant["join_url"].as_str().unwrap()).unwrap();
-        (registrant, join_url)
+    // Async calls are made from a task on the runtime, as a request handler makes them: each
+    // chunk is one task, with its own handles (clones of the client and of what it sends).
+    let in_task = |chunk: std::pin::Pin<Box<dyn Future<Output = ()> + Send>>| {
+        runtime.block_on(runtime.spawn(chunk)).unwrap();
     };
 
     let mut groups: Vec<(&str, Contender<'_>, Contender<'_>)> = vec![
         (
             "embed_url, async",
-            Contender::new(|| {
-                runtime.block_on(ours.embed_url(&event, &viewer)).unwrap();
+            Contender::new(|calls| {
+                let (ours, event, viewer) = (ours.clone(), event.clone(), viewer.clone());
+                in_task(Box::pin(async move {
+                    for _ in 0..calls {
+                        ours.embed_url(&event, &viewer).await.unwrap();
+                    }
+                }));
             }),
-            Contender::new(|| {
-                embed_answer(&runtime.block_on(raw_async(&embed_url, embed_body.clone().into_bytes())));
+            Contender::new(|calls| {
+                let (raw, url, token, body) =
+                    (raw.clone(), embed_url.clone(), token.clone(), embed_body.clone());
+                in_task(Box::pin(async move {
+                    for _ in 0..calls {
+                        embed_answer(&raw_async(&raw, &url, &token, body.clone().into_bytes()).await);
+                    }
+                }));
             }),
         ),
         (
             "embed_url, blocking",
-            Contender::new(|| {
-                ours_blocking.embed_url(&event, &viewer).unwrap();
+            Contender::new(|calls| {
+                for _ in 0..calls {
+                    ours_blocking.embed_url(&event, &viewer).unwrap();
+                }
             }),
-            Contender::new(|| {
-                embed_answer(&raw_sync(&embed_url, embed_body.clone().into_bytes()));
+            Contender::new(|calls| {
+                for _ in 0..calls {
+                    embed_answer(&raw_sync(&embed_url, embed_body.clone().into_bytes()));
+                }
             }),
         ),
         (
             "register, async",
-            Contender::new(|| {
-                runtime
-                    .block_on(ours.register(&event, &person("ours", &n1)))
-                    .unwrap();
+            Contender::new(|calls| {
+                let (ours, event, n1) = (ours.clone(), event.clone(), n1.clone());
+                in_task(Box::pin(async move {
+                    for _ in 0..calls {
+                        ours.register(&event, &person("ours", &n1)).await.unwrap();
+                    }
+                }));
             }),
-            Contender::new(|| {
-                let body = serde_json::to_vec(&person("raw", &n2)).unwrap();
-                registrant_answer(&runtime.block_on(raw_async(&register_url, body)));
+            Contender::new(|calls| {
+                let (raw, url, token, n2) = (raw.clone(), register_url.clone(), token.clone(), n2.clone());
+                in_task(Box::pin(async move {
+                    for _ in 0..calls {
+                        let body = serde_json::to_vec(&person("raw", &n2)).unwrap();
+                        registrant_answer(&raw_async(&raw, &url, &token, body).await);
+                    }
+                }));
             }),
         ),
         (
             "register, blocking",
-            Contender::new(|| {
-                ours_blocking
-                    .register(&event, &person("ours-blocking", &n3))
-                    .unwrap();
+            Contender::new(|calls| {
+                for _ in 0..calls {
+                    ours_blocking
+                        .register(&event, &person("ours-blocking", &n3))
+                        .unwrap();
+                }
             }),
-            Contender::new(|| {
-                let body = serde_json::to_vec(&person("raw-blocking", &n4)).unwrap();
-                registrant_answer(&raw_sync(&register_url, body));
+            Contender::new(|calls| {
+                for _ in 0..calls {
+                    let body = serde_json::to_vec(&person("raw-blocking", &n4)).unwrap();
+                    registrant_answer(&raw_sync(&register_url, body));
+                }
             }),
         ),
     ];
