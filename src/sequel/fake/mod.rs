@@ -50,30 +50,33 @@
 //! ```
 
 mod analytics;
+mod delivery;
+mod faults;
 mod hooks;
 mod records;
 mod reply;
+mod server;
+mod shared;
 mod state;
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http::{HeaderValue, Method, StatusCode};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use http::StatusCode;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use self::records::{Outgoing, RETRY_AFTER, Watch};
-use self::reply::Reply;
+pub use self::faults::{Fault, Requests};
+pub use self::records::{Delivered, LoggedRequest};
+
+use self::delivery::send_outbox;
+use self::faults::Faults;
+use self::records::Watch;
+use self::server::serve;
+use self::shared::{InFlight, Shared};
 use self::state::State;
 use crate::sequel::credentials::{AccessToken, Credentials};
 use crate::sequel::models::{CompanyId, EventId, Registrant};
@@ -87,69 +90,6 @@ pub struct FakeSequel {
     base_url: String,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
-}
-
-/// One request the fake received.
-///
-/// `Debug` shows the method, path and status, and only the length of the body (which may
-/// hold e-mail addresses and secrets).
-#[derive(Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct LoggedRequest {
-    /// The HTTP method.
-    pub method: Method,
-    /// The path as sent, still percent-encoded (`/api/v1/event/a%2Fb`).
-    pub path: String,
-    /// The query as sent, when there was one.
-    pub query: Option<String>,
-    /// The body as sent.
-    pub body: Vec<u8>,
-    /// The status answered, or `None` when the connection was dropped on purpose.
-    pub status: Option<StatusCode>,
-    /// The body answered (empty when dropped, or when the answer had none).
-    pub answer: Vec<u8>,
-}
-
-impl LoggedRequest {
-    /// The body as JSON, when it is JSON.
-    pub fn json(&self) -> Option<Value> {
-        serde_json::from_slice(&self.body).ok()
-    }
-}
-
-impl std::fmt::Debug for LoggedRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoggedRequest")
-            .field("method", &self.method)
-            .field("path", &self.path)
-            .field("body_len", &self.body.len())
-            .field("status", &self.status)
-            .field("answer_len", &self.answer.len())
-            .finish()
-    }
-}
-
-/// What the fake does to one request; see [`FakeSequel::inject`]. Faults apply to requests in
-/// the order they arrive, whatever they are for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Fault {
-    /// Nothing: the request is answered as usual. For spacing faults out in a plan.
-    None,
-    /// The request is not handled, and is answered with this status and Sequel's error
-    /// envelope.
-    Status(StatusCode),
-    /// The request is not handled, and is answered `429 Too Many Requests` with this
-    /// `Retry-After` (in whole seconds).
-    RateLimit(Duration),
-    /// The request is not handled, and its connection is closed without an answer.
-    Drop,
-    /// The request is handled (a registration is stored), then its connection is closed
-    /// without an answer: the client cannot know it worked.
-    DropAfterHandling,
-    /// The request is handled, then answered after this delay: past the client's timeout, the
-    /// client cannot know it worked; short of it, a slow answer.
-    DelayAfterHandling(Duration),
 }
 
 /// The claims of a token the fake signed, as [`FakeSequel::decode_token`] reads them.
@@ -183,114 +123,6 @@ impl std::fmt::Debug for FakeClaims {
             .field("event_specific", &self.event_specific)
             .field("expires_at", &self.expires_at)
             .finish()
-    }
-}
-
-struct Shared {
-    state: Mutex<State>,
-    faults: Mutex<Faults>,
-    log: Mutex<Vec<LoggedRequest>>,
-    in_flight: InFlight,
-    deliveries: Mutex<Vec<Delivered>>,
-    deliver_twice: std::sync::atomic::AtomicBool,
-    /// The client deliveries go through, built at the first delivery: building it loads the
-    /// TLS roots (about 90 ms), which a fake that delivers nothing should not pay at start.
-    /// `None` if it could not be built; each attempt is then logged as unanswered.
-    webhook_client: std::sync::OnceLock<Option<reqwest::Client>>,
-}
-
-/// A webhook delivery the fake made, with every answer it got.
-///
-/// `Debug` shows the type, the endpoint and the answers, not the body or the key.
-#[derive(Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Delivered {
-    /// `eventType`.
-    pub event_type: String,
-    /// `webHookInvocationId` (a repeat sent on purpose keeps it).
-    pub invocation_id: String,
-    /// Where it was POSTed.
-    pub endpoint: String,
-    /// The body sent.
-    pub body: Vec<u8>,
-    /// Each attempt's status, or `None` when no answer came; retried after `429` and `5xx`,
-    /// as Sequel does.
-    pub answers: Vec<Option<StatusCode>>,
-    /// Whether the fake is done with it (answered, or out of attempts).
-    pub done: bool,
-}
-
-impl std::fmt::Debug for Delivered {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Delivered")
-            .field("event_type", &self.event_type)
-            .field("endpoint", &self.endpoint)
-            .field("answers", &self.answers)
-            .field("done", &self.done)
-            .finish_non_exhaustive()
-    }
-}
-
-/// How many times the fake tries one delivery.
-const DELIVERY_ATTEMPTS: usize = 4;
-
-/// How many requests are being answered right now, and the most there have been at once.
-#[derive(Default)]
-struct InFlight {
-    now: std::sync::atomic::AtomicUsize,
-    most: std::sync::atomic::AtomicUsize,
-}
-
-/// Counts one request as in flight until dropped, however its answer ends.
-struct Answering<'a>(&'a InFlight);
-
-impl<'a> Answering<'a> {
-    fn start(in_flight: &'a InFlight) -> Answering<'a> {
-        use std::sync::atomic::Ordering::SeqCst;
-        let now = in_flight.now.fetch_add(1, SeqCst) + 1;
-        in_flight.most.fetch_max(now, SeqCst);
-        Answering(in_flight)
-    }
-}
-
-impl Drop for Answering<'_> {
-    fn drop(&mut self) {
-        self.0.now.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
-impl std::fmt::Debug for Shared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shared").finish_non_exhaustive()
-    }
-}
-
-#[derive(Default)]
-struct Faults {
-    latency: Duration,
-    pending: VecDeque<(Requests, Fault)>,
-}
-
-/// Which requests a fault is for ([`FakeSequel::inject_on`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Requests {
-    /// Any request.
-    Any,
-    /// Any but the token request (`/api/oauth/token`), so a fault meant for an API call is not
-    /// spent on the token its client fetches first.
-    ApiCalls,
-    /// Requests whose path ends with this, such as `/registrant` or `/registrants`.
-    PathEndingWith(String),
-}
-
-impl Requests {
-    fn matches(&self, path: &str) -> bool {
-        match self {
-            Requests::Any => true,
-            Requests::ApiCalls => path != "/api/oauth/token",
-            Requests::PathEndingWith(end) => path.ends_with(end.as_str()),
-        }
     }
 }
 
@@ -612,188 +444,4 @@ impl Drop for FakeSequel {
             let _ = thread.join();
         }
     }
-}
-
-async fn serve(listener: std::net::TcpListener, shared: Arc<Shared>, mut stop: oneshot::Receiver<()>) {
-    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-        return;
-    };
-    loop {
-        tokio::select! {
-            _ = &mut stop => return,
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let shared = shared.clone();
-                tokio::spawn(async move {
-                    let service = service_fn(move |request| answer(shared.clone(), request));
-                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
-                });
-            }
-        }
-    }
-}
-
-/// Returned by the service to make hyper close the connection without an answer.
-#[derive(Debug)]
-struct DroppedOnPurpose;
-
-impl std::fmt::Display for DroppedOnPurpose {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection dropped by fault injection")
-    }
-}
-
-impl std::error::Error for DroppedOnPurpose {}
-
-/// Sends the deliveries the last requests made, each on its own task.
-fn send_outbox(shared: &Arc<Shared>, runtime: &tokio::runtime::Handle) {
-    let outbox = std::mem::take(&mut lock(&shared.state).outbox);
-    let copies = match shared.deliver_twice.load(std::sync::atomic::Ordering::SeqCst) {
-        true => 2,
-        false => 1,
-    };
-    for outgoing in outbox {
-        for _ in 0..copies {
-            runtime.spawn(deliver(shared.clone(), outgoing.clone()));
-        }
-    }
-}
-
-/// POSTs one delivery, retrying after `429` and `5xx` (and no answer) as Sequel does; not
-/// after another status.
-async fn deliver(shared: Arc<Shared>, outgoing: Outgoing) {
-    let slot = {
-        let mut deliveries = lock(&shared.deliveries);
-        deliveries.push(Delivered {
-            event_type: outgoing.event_type.clone(),
-            invocation_id: outgoing.invocation_id.clone(),
-            endpoint: outgoing.endpoint.clone(),
-            body: outgoing.body.clone(),
-            answers: Vec::new(),
-            done: false,
-        });
-        deliveries.len() - 1
-    };
-    let client = shared.webhook_client.get_or_init(|| {
-        reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            // The subscription's secret goes to the endpoint it was made for, and nowhere else.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .ok()
-    });
-    for attempt in 0..DELIVERY_ATTEMPTS {
-        let status = match client {
-            Some(client) => client
-                .post(&outgoing.endpoint)
-                .header(crate::sequel::webhook::AUTH_HEADER, &outgoing.secret)
-                .header(http::header::USER_AGENT, "introvoke-web-hook")
-                .header(http::header::CONTENT_TYPE, "application/json")
-                .body(outgoing.body.clone())
-                .send()
-                .await
-                .ok()
-                .map(|response| response.status()),
-            None => None,
-        };
-        let again = status.is_none_or(|s| s == StatusCode::TOO_MANY_REQUESTS || s.is_server_error());
-        let last = attempt + 1 == DELIVERY_ATTEMPTS;
-        {
-            let mut deliveries = lock(&shared.deliveries);
-            deliveries[slot].answers.push(status);
-            deliveries[slot].done = !again || last;
-        }
-        if !again {
-            return;
-        }
-        tokio::time::sleep(RETRY_AFTER * 2u32.pow(attempt as u32)).await;
-    }
-}
-
-async fn answer(
-    shared: Arc<Shared>,
-    request: http::Request<Incoming>,
-) -> Result<http::Response<Full<Bytes>>, DroppedOnPurpose> {
-    let _answering = Answering::start(&shared.in_flight);
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let query = request.uri().query().map(str::to_owned);
-    let authorization = request
-        .headers()
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let body = match request.into_body().collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => Bytes::new(),
-    };
-    let (latency, fault) = {
-        let mut faults = lock(&shared.faults);
-        let next = faults
-            .pending
-            .iter()
-            .position(|(requests, _)| requests.matches(&path));
-        let fault = next
-            .and_then(|index| faults.pending.remove(index))
-            .map(|(_, fault)| fault);
-        (faults.latency, fault)
-    };
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
-    let log = |status, answer: &[u8]| {
-        lock(&shared.log).push(LoggedRequest {
-            method: method.clone(),
-            path: path.clone(),
-            query: query.clone(),
-            body: body.to_vec(),
-            status,
-            answer: answer.to_vec(),
-        })
-    };
-
-    let (reply, retry_after) = match fault.unwrap_or(Fault::None) {
-        Fault::Drop => {
-            log(None, &[]);
-            return Err(DroppedOnPurpose);
-        }
-        Fault::Status(status) => (Reply::error(status, "Injected failure"), None),
-        Fault::RateLimit(wait) => (
-            Reply::error(StatusCode::TOO_MANY_REQUESTS, "Too many requests"),
-            Some(wait),
-        ),
-        Fault::None | Fault::DropAfterHandling | Fault::DelayAfterHandling(_) => {
-            let reply = lock(&shared.state).handle(
-                &method,
-                &path,
-                query.as_deref(),
-                authorization.as_deref(),
-                &body,
-                Instant::now(),
-            );
-            send_outbox(&shared, &tokio::runtime::Handle::current());
-            (reply, None)
-        }
-    };
-    match fault {
-        Some(Fault::DropAfterHandling) => {
-            log(None, &[]);
-            return Err(DroppedOnPurpose);
-        }
-        Some(Fault::DelayAfterHandling(delay)) => tokio::time::sleep(delay).await,
-        _ => {}
-    }
-    log(Some(reply.status), &reply.body);
-
-    let mut response = http::Response::new(Full::new(Bytes::from(reply.body)));
-    *response.status_mut() = reply.status;
-    let headers = response.headers_mut();
-    headers.insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static(reply.content_type),
-    );
-    if let Some(wait) = retry_after {
-        headers.insert(http::header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
-    }
-    Ok(response)
 }

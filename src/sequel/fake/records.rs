@@ -1,8 +1,11 @@
-//! What the fake's model keeps beside its events: subscriptions, deliveries to send, and the
-//! attendance tests record.
+//! What the fake keeps beside its events: subscriptions, deliveries to send and made, the
+//! attendance tests record, and every request it received.
 
 use std::ops::Range;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use http::{Method, StatusCode};
+use serde_json::Value;
 
 /// A stored subscription.
 pub(super) struct Subscription {
@@ -42,4 +45,76 @@ pub(super) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// One request the fake received.
+///
+/// `Debug` shows the method, path and status, and only the length of the body (which may
+/// hold e-mail addresses and secrets).
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoggedRequest {
+    /// The HTTP method.
+    pub method: Method,
+    /// The path as sent, still percent-encoded (`/api/v1/event/a%2Fb`).
+    pub path: String,
+    /// The query as sent, when there was one.
+    pub query: Option<String>,
+    /// The body as sent.
+    pub body: Vec<u8>,
+    /// The status answered, or `None` when the connection was dropped on purpose.
+    pub status: Option<StatusCode>,
+    /// The body answered (empty when dropped, or when the answer had none).
+    pub answer: Vec<u8>,
+}
+
+impl LoggedRequest {
+    /// The body as JSON, when it is JSON.
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+impl std::fmt::Debug for LoggedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoggedRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("body_len", &self.body.len())
+            .field("status", &self.status)
+            .field("answer_len", &self.answer.len())
+            .finish()
+    }
+}
+
+/// A webhook delivery the fake made, with every answer it got.
+///
+/// `Debug` shows the type, the endpoint and the answers, not the body or the key.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Delivered {
+    /// `eventType`.
+    pub event_type: String,
+    /// `webHookInvocationId` (a repeat sent on purpose keeps it).
+    pub invocation_id: String,
+    /// Where it was POSTed.
+    pub endpoint: String,
+    /// The body sent.
+    pub body: Vec<u8>,
+    /// Each attempt's status, or `None` when no answer came; retried after `429` and `5xx`,
+    /// as Sequel does.
+    pub answers: Vec<Option<StatusCode>>,
+    /// Whether the fake is done with it (answered, or out of attempts).
+    pub done: bool,
+}
+
+impl std::fmt::Debug for Delivered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Delivered")
+            .field("event_type", &self.event_type)
+            .field("endpoint", &self.endpoint)
+            .field("answers", &self.answers)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
 }
