@@ -8,6 +8,7 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use http::header::RETRY_AFTER;
 use http::{HeaderValue, StatusCode};
+use tokio::sync::Semaphore;
 
 use super::analytics::{ActivityPage, TopParticipants, TopParticipantsQuery, VideoViews};
 use super::builder::{ClientBuilder, Config};
@@ -21,8 +22,7 @@ use super::subscription::{
     KEEP_ALIVE_EXTENSION_DAYS, KeepAlive, KeptAlive, NewSubscription, Subscribed, SubscriptionId,
     SubscriptionUpdate, WebhookSubscription,
 };
-
-use tokio::sync::Semaphore;
+use crate::sync::lock;
 
 /// How many registrations `register_all` keeps under way (in flight, or waiting to retry) per
 /// place in flight.
@@ -465,7 +465,7 @@ impl Client {
                 Next::Done(result) => return (result, attempts.maybe_applied()),
                 Next::RenewToken => {
                     if let Some(refused) = &token {
-                        self.inner.tokens.reject(refused).await;
+                        self.inner.tokens.reject(refused);
                     }
                 }
                 Next::Wait(wait) => {
@@ -478,7 +478,7 @@ impl Client {
 
     /// The cached token; or a new one, fetched by `deadline`.
     async fn access_token(&self, deadline: Instant) -> Result<AccessToken, Error> {
-        if let Some(token) = self.inner.tokens.fresh().await {
+        if let Some(token) = self.inner.tokens.fresh() {
             return Ok(token);
         }
         let config = &self.inner.config;
@@ -600,41 +600,47 @@ fn trace(span: &tracing::Span, attempt: u32, status: Option<u16>, error: Option<
     }
 }
 
-/// The client's access token, shared by every call and clone: the core's [`TokenCache`]
-/// behind an async lock.
+/// The client's access token, shared by every call and clone: the core's [`TokenCache`],
+/// and a gate that makes one token request serve every call that finds it stale.
 #[derive(Debug)]
-struct Tokens(tokio::sync::Mutex<TokenCache>);
+struct Tokens {
+    cache: std::sync::Mutex<TokenCache>,
+    fetching: tokio::sync::Mutex<()>,
+}
 
 impl Tokens {
     fn new(default_lifetime: Duration) -> Tokens {
-        Tokens(tokio::sync::Mutex::new(TokenCache::new(default_lifetime)))
+        Tokens {
+            cache: std::sync::Mutex::new(TokenCache::new(default_lifetime)),
+            fetching: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The cached token, if it is fresh.
+    fn fresh(&self) -> Option<AccessToken> {
+        lock(&self.cache).fresh(Instant::now())
     }
 
     /// The cached token, or a new one from `fetch`.
     ///
-    /// The lock is held while `fetch` runs, so calls that find the cache stale together wait
+    /// The gate is held while `fetch` runs, so calls that find the cache stale together wait
     /// for one token request instead of each sending their own. That is sound only because
     /// `fetch` (the token request) never asks for a token itself.
     async fn get<F>(&self, fetch: impl FnOnce() -> F) -> Result<AccessToken, Error>
     where
         F: Future<Output = Result<TokenGrant, Error>>,
     {
-        let mut cache = self.0.lock().await;
-        if let Some(token) = cache.fresh(Instant::now()) {
-            return Ok(token);
+        let _gate = self.fetching.lock().await;
+        if let Some(token) = self.fresh() {
+            return Ok(token); // another call fetched it while this one waited
         }
         let grant = fetch().await?;
-        Ok(cache.store(grant, Instant::now()))
-    }
-
-    /// The cached token, if it is fresh.
-    async fn fresh(&self) -> Option<AccessToken> {
-        self.0.lock().await.fresh(Instant::now())
+        Ok(lock(&self.cache).store(grant, Instant::now()))
     }
 
     /// Drops `refused`, unless another call has already replaced it.
-    async fn reject(&self, refused: &AccessToken) {
-        self.0.lock().await.reject(refused);
+    fn reject(&self, refused: &AccessToken) {
+        lock(&self.cache).reject(refused);
     }
 }
 

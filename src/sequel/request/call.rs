@@ -237,7 +237,8 @@ impl<T> Call<T> {
     }
 
     fn headers(&self, token: Option<&AccessToken>) -> Result<http::HeaderMap, Error> {
-        let mut headers = http::HeaderMap::with_capacity(3);
+        // Room for the transport's own (user agent, host, length) too, so none makes it grow.
+        let mut headers = http::HeaderMap::with_capacity(8);
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         // Sequel's own samples send it on every call, GETs included.
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
