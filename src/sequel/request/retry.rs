@@ -100,6 +100,17 @@ impl RetryPolicy {
     /// [`Call::is_repeatable`]; `jitter`, in `[0, 1]`, picks the point between half and all
     /// of the backoff. [`Attempts`] calls this, with the token renewal and the deadline around it.
     pub fn delay(&self, retry: u32, error: &Error, repeatable: bool, jitter: f64) -> Option<Duration> {
+        self.wait(retry, error, repeatable, || jitter)
+    }
+
+    /// [`delay`](Self::delay), drawing the jitter only for a backoff.
+    fn wait(
+        &self,
+        retry: u32,
+        error: &Error,
+        repeatable: bool,
+        jitter: impl FnOnce() -> f64,
+    ) -> Option<Duration> {
         if retry >= self.max_retries {
             return None;
         }
@@ -115,7 +126,7 @@ impl RetryPolicy {
             .initial_backoff
             .saturating_mul(2u32.saturating_pow(retry))
             .min(self.max_backoff);
-        Some(backoff.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0)))
+        Some(backoff.mul_f64(0.5 + 0.5 * jitter().clamp(0.0, 1.0)))
     }
 }
 
@@ -210,11 +221,7 @@ impl<'a> Attempts<'a> {
             self.renewed_token = true;
             return Next::RenewToken;
         }
-        let jitter = match error.retry_after() {
-            Some(_) => 0.0, // `Retry-After` is waited as Sequel gives it
-            None => jitter(),
-        };
-        match self.policy.delay(self.retries, &error, self.repeatable, jitter) {
+        match self.policy.wait(self.retries, &error, self.repeatable, jitter) {
             Some(wait) if now + wait <= self.deadline => {
                 self.retries += 1;
                 Next::Wait(wait)
@@ -377,6 +384,41 @@ mod tests {
         assert!(
             matches!(attempts.next::<()>(Err(api(401, None)), now, || 0.5), Next::Done(Err(e)) if e.is_auth())
         );
+    }
+
+    #[test]
+    fn jitter_is_drawn_only_for_a_backoff() {
+        let call = registrants();
+        let policy = RetryPolicy::default();
+        let now = Instant::now();
+        let no_jitter = || -> f64 { panic!("no backoff here: no jitter wanted") };
+        let mut attempts = Attempts::new(&call, &policy, now + Duration::from_secs(60));
+        assert!(matches!(
+            attempts.next(Ok(()), now, no_jitter),
+            Next::Done(Ok(()))
+        ));
+        assert!(matches!(
+            attempts.next::<()>(Err(api(401, None)), now, no_jitter),
+            Next::RenewToken
+        ));
+        assert!(matches!(
+            attempts.next::<()>(Err(api(429, Some(1))), now, no_jitter),
+            Next::Wait(_)
+        ));
+        assert!(matches!(
+            attempts.next::<()>(Err(api(400, None)), now, no_jitter),
+            Next::Done(Err(_))
+        ));
+        let drawn = std::cell::Cell::new(false);
+        let mut attempts = Attempts::new(&call, &policy, now + Duration::from_secs(60));
+        let jitter = || {
+            drawn.set(true);
+            1.0
+        };
+        assert!(
+            matches!(attempts.next::<()>(Err(api(503, None)), now, jitter), Next::Wait(w) if w == Duration::from_millis(200))
+        );
+        assert!(drawn.get(), "a backoff draws its jitter");
     }
 
     #[test]
