@@ -9,17 +9,18 @@ use std::collections::BTreeMap;
 
 use super::records::Watch;
 use super::reply::Reply;
-use super::state::State;
+use super::state::{Query, State};
 
 /// One of the three reports, for an event known to exist.
 type Report = fn(&State, &str, &Query) -> Reply;
 
-/// One person's totals.
+/// One person's totals, and what they registered with.
 #[derive(Default)]
 struct Totals {
     name: String,
     live: u32,
     on_demand: u32,
+    metadata: Value,
 }
 
 impl State {
@@ -54,6 +55,7 @@ impl State {
             let email = registrant["email"].as_str().unwrap_or_default();
             let entry = totals.entry(email.to_lowercase()).or_default();
             entry.name = registrant["name"].as_str().unwrap_or_default().to_owned();
+            entry.metadata = registrant["metadata"].clone();
         }
         for watch in self.watched.get(event).into_iter().flatten() {
             let entry = totals.entry(watch.email.to_lowercase()).or_default();
@@ -71,17 +73,12 @@ impl State {
         if count == 0 || page == 0 {
             return Reply::json(StatusCode::BAD_REQUEST, &json!({}));
         }
-        let registrants = &self.events[event].registrants;
         let totals = self.totals(event);
         let items: Vec<Value> = totals
             .iter()
             .skip((page - 1).saturating_mul(count) as usize)
             .take(count as usize)
             .map(|(email, person)| {
-                let metadata = registrants
-                    .iter()
-                    .find(|r| r["email"].as_str().is_some_and(|e| e.eq_ignore_ascii_case(email)))
-                    .map_or(Value::Null, |r| r["metadata"].clone());
                 json!({
                     "eventId": event,
                     "email": email,
@@ -90,7 +87,7 @@ impl State {
                     "liveTime": person.live,
                     "onDemandTime": person.on_demand,
                     "viewedReplay": person.on_demand > 0,
-                    "metadata": metadata,
+                    "metadata": person.metadata,
                 })
             })
             .collect();
@@ -108,11 +105,11 @@ impl State {
                 Err(_) => return Reply::json(StatusCode::BAD_REQUEST, &json!({})),
             },
         };
-        let counts = |t: &Totals| match query.get("engagementType").unwrap_or("all") {
-            "all" => Some(t.live + t.on_demand),
-            "live" => Some(t.live),
-            "onDemand" => Some(t.on_demand),
-            _ => None,
+        let counts: fn(&Totals) -> u32 = match query.get("engagementType").unwrap_or("all") {
+            "all" => |t| t.live + t.on_demand,
+            "live" => |t| t.live,
+            "onDemand" => |t| t.on_demand,
+            _ => return Reply::json(StatusCode::BAD_REQUEST, &json!({})),
         };
         let date = |key| {
             query
@@ -125,9 +122,8 @@ impl State {
         let mut engaged = Vec::new();
         for (email, person) in self.totals(event) {
             match counts(&person) {
-                None => return Reply::json(StatusCode::BAD_REQUEST, &json!({})),
-                Some(0) => {}
-                Some(minutes) => engaged.push((minutes, email, person.name)),
+                0 => {}
+                minutes => engaged.push((minutes, email, person.name)),
             }
         }
         engaged.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
@@ -182,29 +178,5 @@ impl State {
             })
             .collect();
         Reply::json(StatusCode::OK, &json!({"VideoViews": views}))
-    }
-}
-
-/// A request's query, by name.
-struct Query(Vec<(String, String)>);
-
-impl Query {
-    fn parse(query: Option<&str>) -> Query {
-        Query(
-            url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-                .into_owned()
-                .collect(),
-        )
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    }
-
-    fn number(&self, name: &str) -> Option<u64> {
-        self.get(name)?.parse().ok()
     }
 }

@@ -480,9 +480,8 @@ impl State {
     /// `GET /event/{eventId}/availableReplays?secondsValidFor=`: one recording, its URLs
     /// signed for that long (an hour by default).
     fn replays(&mut self, id: &str, query: Option<&str>) -> Reply {
-        let valid_for = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-            .find(|(key, _)| key == "secondsValidFor")
-            .map(|(_, value)| value.parse::<u64>());
+        let query = Query::parse(query);
+        let valid_for = query.get("secondsValidFor").map(str::parse::<u64>);
         let seconds = match valid_for {
             None => 3600,
             Some(Ok(seconds)) => seconds,
@@ -654,4 +653,28 @@ fn lists(
         ));
     }
     Ok((presenters, organizers))
+}
+
+/// A request's query, by name.
+pub(super) struct Query(Vec<(String, String)>);
+
+impl Query {
+    pub(super) fn parse(query: Option<&str>) -> Query {
+        Query(
+            url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+                .into_owned()
+                .collect(),
+        )
+    }
+
+    pub(super) fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    pub(super) fn number(&self, name: &str) -> Option<u64> {
+        self.get(name)?.parse().ok()
+    }
 }
