@@ -69,7 +69,10 @@ impl Sequel {
                 false => None,
             };
             match attempts.next(self.send(&call, token.as_ref()), Instant::now(), jitter) {
-                Next::Done(result) => return (result, attempts.maybe_applied()),
+                Next::Done(result) => {
+                    let maybe_applied = attempts.maybe_applied();
+                    return (call.settle(result, maybe_applied), maybe_applied);
+                }
                 Next::RenewToken => self.tokens.lock().unwrap().reject(&token.unwrap()),
                 Next::Wait(wait) => std::thread::sleep(wait),
             }

@@ -223,10 +223,11 @@ pub struct TopParticipants {
     pub start_date: Option<Value>,
     /// `endDate`, as Sequel wrote it (its example: `2022-08-23T09:56:13.937Z`).
     pub end_date: Option<String>,
-    /// `limit`: how many were asked for.
-    pub limit: Option<u64>,
-    /// `numberOfUsers`.
-    pub number_of_users: Option<u64>,
+    /// `limit`: how many were asked for. Sequel's schema says `integer`, so a negative one
+    /// reads too.
+    pub limit: Option<i64>,
+    /// `numberOfUsers`, an `integer` in Sequel's schema.
+    pub number_of_users: Option<i64>,
     /// `totalEngagedMinutes`.
     pub total_engaged_minutes: Option<f64>,
     /// `averageEngagedMinutesByUser`.
@@ -268,23 +269,32 @@ impl fmt::Debug for Participant {
     }
 }
 
-/// The live video's viewers, minute by minute: Sequel's `VideoViews`, pairs of
+/// The live video's viewers, minute by minute: Sequel's `VideoViews`, which its schema types
+/// as "an array of arrays of integers". Each inner array is usually the pair
 /// `[minute, peak concurrent viewers]` (the order within a pair is inferred from Sequel's
-/// description).
+/// description); [`per_minute`](Self::per_minute) reads that shape, and [`rows`](Self::rows)
+/// keeps every array as it came, shorter or longer ones included.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
 pub struct VideoViews {
-    /// `(minute from the start, peak concurrent viewers in it)`, in Sequel's order.
+    /// Sequel's arrays, as they came.
     #[serde(rename = "VideoViews", default)]
-    pub per_minute: Vec<(u64, u64)>,
+    pub rows: Vec<Vec<i64>>,
 }
 
 impl VideoViews {
+    /// `(minute from the start, peak concurrent viewers in it)` for every array of the usual
+    /// shape (two or more integers: the first two are read), in Sequel's order.
+    pub fn per_minute(&self) -> impl Iterator<Item = (i64, i64)> + '_ {
+        self.rows.iter().filter_map(|row| match row.as_slice() {
+            [minute, viewers, ..] => Some((*minute, *viewers)),
+            _ => None,
+        })
+    }
+
     /// The most viewers in any minute, and the first minute it happened in.
-    pub fn peak(&self) -> Option<(u64, u64)> {
-        self.per_minute
-            .iter()
-            .copied()
+    pub fn peak(&self) -> Option<(i64, i64)> {
+        self.per_minute()
             .reduce(|best, next| if next.1 > best.1 { next } else { best })
     }
 }

@@ -293,8 +293,13 @@ impl Client {
         self.block_on(self.engine.register_all(event, registrations, options))
     }
 
+    /// The async client this one drives.
+    pub(crate) fn engine(&self) -> &client::Client {
+        &self.engine
+    }
+
     /// Runs `future` to completion on this thread, unless that would block an async runtime.
-    fn run<F: Future>(&self, future: F) -> Result<F::Output, Error> {
+    pub(crate) fn run<F: Future>(&self, future: F) -> Result<F::Output, Error> {
         match inside_runtime() {
             true => Err(inside_runtime_error()),
             false => Ok(self.block_on(future)),

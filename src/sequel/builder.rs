@@ -28,6 +28,7 @@ struct Settings {
     credentials: Credentials,
     base_url: String,
     analytics_url: String,
+    platform_url: Option<String>,
     audience: String,
     timeout: Duration,
     connect_timeout: Duration,
@@ -45,6 +46,7 @@ impl<C> ClientBuilder<C> {
                 credentials,
                 base_url: DEFAULT_BASE_URL.to_owned(),
                 analytics_url: DEFAULT_ANALYTICS_URL.to_owned(),
+                platform_url: None,
                 audience: DEFAULT_AUDIENCE.to_owned(),
                 timeout: DEFAULT_TIMEOUT,
                 connect_timeout: DEFAULT_CONNECT_TIMEOUT,
@@ -60,8 +62,8 @@ impl<C> ClientBuilder<C> {
 
     /// A builder from the environment: the credentials from `SEQUEL_CLIENT_ID` and
     /// `SEQUEL_CLIENT_SECRET` (see [`Credentials::from_env`]), the base URL from
-    /// `SEQUEL_BASE_URL` and the analytics root from `SEQUEL_ANALYTICS_URL` when they are set
-    /// (a staging host, or a fake in tests).
+    /// `SEQUEL_BASE_URL`, the analytics root from `SEQUEL_ANALYTICS_URL` and the platform root
+    /// from `SEQUEL_PLATFORM_URL` when they are set (a staging host, or a fake in tests).
     ///
     /// ```no_run
     /// # #[cfg(feature = "async")] {
@@ -80,6 +82,9 @@ impl<C> ClientBuilder<C> {
         if let Some(analytics_url) = env_var("SEQUEL_ANALYTICS_URL") {
             builder = builder.analytics_url(analytics_url);
         }
+        if let Some(platform_url) = env_var("SEQUEL_PLATFORM_URL") {
+            builder = builder.platform_url(platform_url);
+        }
         Ok(builder)
     }
 
@@ -96,6 +101,16 @@ impl<C> ClientBuilder<C> {
     /// `/api/analytics/...`. Checked as the base URL is: `https://`, or `http://` to loopback.
     pub fn analytics_url(mut self, url: impl Into<String>) -> Self {
         self.config.analytics_url = url.into();
+        self
+    }
+
+    /// The root of the operations Sequel's reference lists outside its v1 prefix: simulive
+    /// (`/api/client/...`), media (`/api/media/...`) and the public themes (`/api/v3/...`).
+    /// The base URL unless set: where these live is inferred, not documented (see
+    /// [`request`](super::request#hosts)), so this is the setting that corrects it. Checked as
+    /// the base URL is.
+    pub fn platform_url(mut self, url: impl Into<String>) -> Self {
+        self.config.platform_url = Some(url.into());
         self
     }
 
@@ -163,9 +178,12 @@ impl<C> ClientBuilder<C> {
         if settings.user_agent.chars().any(|c| !(' '..='~').contains(&c)) {
             return Err(Error::invalid("user_agent", "must be printable ASCII"));
         }
-        let api = Api::new(&settings.base_url)?
+        let mut api = Api::new(&settings.base_url)?
             .with_analytics_url(&settings.analytics_url)?
             .with_audience(settings.audience);
+        if let Some(platform_url) = &settings.platform_url {
+            api = api.with_platform_url(platform_url)?;
+        }
         // Only the API host: a build without TLS that never asks for analytics still works
         // against a loopback fake, whose analytics root the tests set.
         check_tls(api.base_url().scheme(), TLS_BUILT)?;
@@ -202,6 +220,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("credentials", &settings.credentials)
             .field("base_url", &settings.base_url)
             .field("analytics_url", &settings.analytics_url)
+            .field("platform_url", &settings.platform_url)
             .field("timeout", &settings.timeout)
             .field("connect_timeout", &settings.connect_timeout)
             .field("deadline", &settings.deadline)

@@ -411,8 +411,14 @@ impl Client {
         tally.finish(registrants)
     }
 
-    async fn execute<T>(&self, call: Call<T>) -> Result<T, Error> {
+    /// Sends `call` until it is done.
+    pub(crate) async fn execute<T>(&self, call: Call<T>) -> Result<T, Error> {
         self.run(call, None).await.0
+    }
+
+    /// The endpoints, at the client's roots.
+    pub(crate) fn api(&self) -> &super::request::Api {
+        &self.inner.config.api
     }
 
     /// Sends `call` until it is done, and says whether a failed attempt may have been carried
@@ -462,7 +468,10 @@ impl Client {
             #[cfg(not(feature = "tracing"))]
             let _ = started;
             match attempts.next(outcome, Instant::now(), jitter) {
-                Next::Done(result) => return (result, attempts.maybe_applied()),
+                Next::Done(result) => {
+                    let maybe_applied = attempts.maybe_applied();
+                    return (call.settle(result, maybe_applied), maybe_applied);
+                }
                 Next::RenewToken => {
                     if let Some(refused) = &token {
                         self.inner.tokens.reject(refused);

@@ -34,10 +34,13 @@
 // the two clients that send them; the fake, which serves them. `webhook` receives, with no I/O.
 mod analytics;
 mod bulk;
+mod company;
 mod credentials;
+mod customization;
 mod error;
 mod event;
 mod models;
+mod networking;
 pub mod request;
 mod subscription;
 
@@ -52,6 +55,10 @@ mod client;
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
 
+// The larger areas' calls, as handlers borrowing either client.
+#[cfg(any(feature = "async", feature = "blocking"))]
+mod handlers;
+
 #[cfg(feature = "fake")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
 pub mod fake;
@@ -65,6 +72,9 @@ pub use analytics::{
 #[cfg(any(feature = "async", feature = "blocking"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
 pub use builder::ClientBuilder;
+#[cfg(any(feature = "async", feature = "blocking"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
+pub use handlers::{Companies, Customizations, Media, Networking};
 pub use bulk::{BulkOptions, BulkOutcome, BulkReport, DEFAULT_CONCURRENCY, Progress};
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
@@ -75,7 +85,17 @@ pub use event::{
     CloseCaptioningSettings, Event, EventClone, EventSecret, EventType, EventUpdate, NewEvent,
     PrivateEventInfo, Replay, Transcription,
 };
+pub use company::{Company, CompanyCircleRecording, CompanyUpdate, Metadata, NewCompany};
+pub use customization::{
+    Chat, Colors, CompanyFont, Countdown, EmailSettings, EmailTemplate, HubLook, Palette,
+    ParticipantList, Presenter, Reaction, Reactions, Theme, ThemeFont, Toggle, VirtualStage,
+    WarningNotices,
+};
 pub use models::{CompanyId, EmbedUrl, EventId, JoinUrl, Registered, Registrant, Registration, Viewer};
+pub use networking::{
+    ChannelCleared, ChatClearing, CircleRecording, DownloadUrl, HubId, HubParticipant, HubRoom,
+    Invitation, NetworkingHub, NewHub, ParticipantMeta, Whitelabel,
+};
 pub use request::{
     DEFAULT_ANALYTICS_URL, DEFAULT_AUDIENCE, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, DEFAULT_TOKEN_LIFETIME, RetryPolicy,

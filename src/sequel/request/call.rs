@@ -44,11 +44,13 @@ const KEPT_BODY_BYTES: usize = 1024;
 const PLAIN_MESSAGE_CHARS: usize = 300;
 
 /// One of Sequel's endpoints: its name for logs (method and path template, no ids), its
-/// method, and whether sending it twice is harmless, so that it may be retried after a `5xx`.
+/// method, whether sending it twice is harmless, so that it may be retried after a `5xx`, and
+/// whether it removes something, so that a `404` on a retry means the first attempt did.
 pub(super) struct Route {
     pub(super) name: &'static str,
     pub(super) method: Method,
     pub(super) repeatable: bool,
+    pub(super) removal: bool,
 }
 
 pub(super) const fn route(name: &'static str, method: Method, repeatable: bool) -> Route {
@@ -56,15 +58,28 @@ pub(super) const fn route(name: &'static str, method: Method, repeatable: bool) 
         name,
         method,
         repeatable,
+        removal: false,
     }
 }
 
-/// Sequel's API at one base URL (and its analytics at another): makes a [`Call`] for each
-/// endpoint.
+/// A route that removes something, answering nothing: repeatable, and done once what it
+/// removes is gone (see [`Call::settle`]).
+pub(super) const fn removal(name: &'static str, method: Method) -> Route {
+    Route {
+        name,
+        method,
+        repeatable: true,
+        removal: true,
+    }
+}
+
+/// Sequel's API at one base URL (its analytics at a second, and the operations its reference
+/// lists outside the v1 prefix at a third): makes a [`Call`] for each endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Api {
     root: Url,
     pub(super) analytics_root: Url,
+    pub(super) platform_root: Url,
     pub(super) audience: String,
 }
 
@@ -74,11 +89,29 @@ impl Api {
     /// plain `http://` to anything but loopback. Analytics go to [`DEFAULT_ANALYTICS_URL`]
     /// unless [`with_analytics_url`](Self::with_analytics_url) says otherwise.
     pub fn new(base_url: &str) -> Result<Api, Error> {
+        let root = root_url("base_url", base_url)?;
         Ok(Api {
-            root: root_url("base_url", base_url)?,
+            platform_root: root.clone(),
+            root,
             analytics_root: root_url("analytics_url", DEFAULT_ANALYTICS_URL)?,
             audience: DEFAULT_AUDIENCE.to_owned(),
         })
+    }
+
+    /// Sends the operations Sequel's reference lists outside its v1 prefix (simulive
+    /// `/api/client/...`, media `/api/media/...` and the public themes `/api/v3/...`) to
+    /// `platform_url`, checked as `base_url` is, instead of the base URL. Where these live is
+    /// **inferred** (see [`media`](crate::sequel::request#hosts)): this is the setting that
+    /// corrects it.
+    pub fn with_platform_url(mut self, platform_url: &str) -> Result<Api, Error> {
+        self.platform_root = root_url("platform_url", platform_url)?;
+        Ok(self)
+    }
+
+    /// The root of the operations outside the v1 prefix: the base URL unless
+    /// [`with_platform_url`](Self::with_platform_url) says otherwise.
+    pub fn platform_url(&self) -> &Url {
+        &self.platform_root
     }
 
     /// Replaces the `audience` sent with token requests ([`DEFAULT_AUDIENCE`]).
@@ -109,6 +142,18 @@ impl Api {
     pub(super) fn v1<T>(&self, route: &Route, segments: &[&str], decode: Decoder<T>) -> Call<T> {
         let url = self.url(["api", "v1"].iter().chain(segments));
         Call::new(route, url, CallKind::V1, decode)
+    }
+
+    /// A call to `{platform}/api/{segments}`, which needs the access token.
+    pub(super) fn platform<T>(&self, route: &Route, segments: &[&str], decode: Decoder<T>) -> Call<T> {
+        let url = join(&self.platform_root, ["api"].iter().chain(segments));
+        Call::new(route, url, CallKind::V1, decode)
+    }
+
+    /// A call to `{platform}/api/v3/{segments}`: Sequel's public API, sent without the token.
+    pub(super) fn public<T>(&self, route: &Route, segments: &[&str], decode: Decoder<T>) -> Call<T> {
+        let url = join(&self.platform_root, ["api", "v3"].iter().chain(segments));
+        Call::new(route, url, CallKind::Public, decode)
     }
 
     /// The root with `segments` appended, each percent-encoded as one segment (`a/b` becomes
@@ -158,6 +203,8 @@ pub(super) enum CallKind {
     Token,
     /// A v1 call: needs the bearer token.
     V1,
+    /// A public call (`security: []` in Sequel's reference): the token is never sent.
+    Public,
 }
 
 /// One request to Sequel and how to read its answer. Made by [`Api`].
@@ -170,6 +217,7 @@ pub struct Call<T> {
     body: Option<Bytes>,
     kind: CallKind,
     pub(super) repeatable: bool,
+    removal: bool,
     decode: Decoder<T>,
 }
 
@@ -182,6 +230,7 @@ impl<T> Call<T> {
             body: None,
             kind,
             repeatable: route.repeatable,
+            removal: route.removal,
             decode,
         }
     }
@@ -242,8 +291,9 @@ impl<T> Call<T> {
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         // Sequel's own samples send it on every call, GETs included.
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        // Only the calls that need the token carry it: a public call may go to another host.
         match (token, self.needs_token()) {
-            (Some(token), _) => {
+            (Some(token), true) => {
                 headers.insert(AUTHORIZATION, token.header_value()?);
             }
             (None, true) => {
@@ -252,7 +302,7 @@ impl<T> Call<T> {
                     "this call needs one: get it with `Api::token` and pass it",
                 ));
             }
-            (None, false) => {}
+            (_, false) => {}
         }
         Ok(headers)
     }
@@ -291,6 +341,29 @@ impl<T> Call<T> {
     }
 }
 
+impl<T> Call<T> {
+    /// Whether the call removes something (a delete, an unregister): see [`settle`](Self::settle).
+    pub fn is_removal(&self) -> bool {
+        self.removal
+    }
+
+    /// The call's result once [`Attempts`](super::Attempts) says it is done, read by the rule
+    /// for removals: a removal (a delete, an unregister) is done when what it removes is gone.
+    /// So when an earlier attempt may have been carried out (`maybe_applied`, as
+    /// [`Attempts::maybe_applied`](super::Attempts::maybe_applied) says) and the retry finds
+    /// nothing (`404`), the first attempt removed it, and the call succeeded. A first attempt's
+    /// `404` stays an error ([`Error::is_not_found`]): nothing said it was ever there, and a
+    /// wrong id is worth hearing about. Every other result is returned as it is.
+    pub fn settle(&self, result: Result<T, Error>, maybe_applied: bool) -> Result<T, Error> {
+        match result {
+            Err(error) if self.removal && maybe_applied && error.is_not_found() => {
+                (self.decode)(self.name, &[], SystemTime::UNIX_EPOCH)
+            }
+            result => result,
+        }
+    }
+}
+
 impl<T> fmt::Debug for Call<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Call")
@@ -298,6 +371,12 @@ impl<T> fmt::Debug for Call<T> {
             .field("repeatable", &self.repeatable)
             .finish_non_exhaustive()
     }
+}
+
+/// Reads the answer of a call that answers nothing of use (a delete, an unregister): any
+/// success, its body ignored.
+pub(super) fn no_answer(_: &'static str, _: &[u8], _: SystemTime) -> Result<(), Error> {
+    Ok(())
 }
 
 pub(super) fn non_blank<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {

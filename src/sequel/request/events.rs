@@ -7,7 +7,9 @@ use http::Method;
 use serde::Serialize;
 use url::Url;
 
-use super::call::{Api, Call, Route, decode_json, event_id, non_blank, route, segment};
+use super::call::{
+    Api, Call, Route, decode_json, event_id, no_answer, non_blank, removal, route, segment,
+};
 use crate::sequel::error::Error;
 use crate::sequel::event::{Event, EventClone, EventFields, EventUpdate, NewEvent, Replay};
 use crate::sequel::models::{CompanyId, EmbedUrl, EventId, Viewer};
@@ -19,7 +21,7 @@ static COMPANY_EVENTS: Route = route("GET /company/{companyId}/events", Method::
 // again, changes nothing more.
 static CREATE_EVENT: Route = route("POST /event/create", Method::POST, false);
 static UPDATE_EVENT: Route = route("POST /event/{eventId}", Method::POST, true);
-static DELETE_EVENT: Route = route("DELETE /event/{eventId}", Method::DELETE, true);
+static DELETE_EVENT: Route = removal("DELETE /event/{eventId}", Method::DELETE);
 static CLONE_EVENT: Route = route("POST /event/{eventId}/clone", Method::POST, false);
 static REPLAYS: Route = route("GET /event/{eventId}/availableReplays", Method::GET, true);
 
@@ -28,27 +30,7 @@ impl Api {
     /// sent as both `userDisplayName` (Sequel's API reference) and `userName` (its integration
     /// guide), since the two disagree.
     pub fn embed_url(&self, event: &EventId, viewer: &Viewer) -> Result<Call<EmbedUrl>, Error> {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Body<'a> {
-            user_id: &'a str,
-            user_display_name: &'a str,
-            user_name: &'a str,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            user_email: Option<&'a str>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            user_avatar: Option<&'a str>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            event_specific: Option<bool>,
-        }
-        let body = Body {
-            user_id: non_blank("viewer user id", &viewer.user_id)?,
-            user_display_name: non_blank("viewer display name", &viewer.display_name)?,
-            user_name: &viewer.display_name,
-            user_email: viewer.email.as_deref(),
-            user_avatar: viewer.avatar_url.as_deref(),
-            event_specific: viewer.event_specific,
-        };
+        let body = EmbedBody::new(viewer)?;
         Ok(self
             .v1(
                 &EMBED_CODE,
@@ -104,7 +86,7 @@ impl Api {
 
     /// `DELETE /event/{eventId}`: deletes the event.
     pub fn delete_event(&self, event: &EventId) -> Result<Call<()>, Error> {
-        Ok(self.v1(&DELETE_EVENT, &["event", event_id(event)?], |_, _, _| Ok(())))
+        Ok(self.v1(&DELETE_EVENT, &["event", event_id(event)?], no_answer))
     }
 
     /// `POST /event/{eventId}/clone`: a copy of the event, with what `clone` sets; returns the
@@ -137,6 +119,36 @@ impl Api {
     }
 }
 
+/// Sequel's `User`: who an embed URL is for, an event's or a networking hub's.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct EmbedBody<'a> {
+    user_id: &'a str,
+    user_display_name: &'a str,
+    user_name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_email: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_avatar: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event_specific: Option<bool>,
+}
+
+impl<'a> EmbedBody<'a> {
+    /// The viewer's body; the display name is sent as both `userDisplayName` (Sequel's API
+    /// reference) and `userName` (its integration guide), since the two disagree.
+    pub(super) fn new(viewer: &'a Viewer) -> Result<EmbedBody<'a>, Error> {
+        Ok(EmbedBody {
+            user_id: non_blank("viewer user id", &viewer.user_id)?,
+            user_display_name: non_blank("viewer display name", &viewer.display_name)?,
+            user_name: &viewer.display_name,
+            user_email: viewer.email.as_deref(),
+            user_avatar: viewer.avatar_url.as_deref(),
+            event_specific: viewer.event_specific,
+        })
+    }
+}
+
 fn checked(fields: &EventFields) -> Result<(), Error> {
     match fields.problem() {
         Some((field, reason)) => Err(Error::invalid(field, reason)),
@@ -145,7 +157,7 @@ fn checked(fields: &EventFields) -> Result<(), Error> {
 }
 
 /// Sequel documents a JSON string; plain text is accepted too.
-fn decode_embed_url(call: &'static str, body: &[u8], _: SystemTime) -> Result<EmbedUrl, Error> {
+pub(super) fn decode_embed_url(call: &'static str, body: &[u8], _: SystemTime) -> Result<EmbedUrl, Error> {
     let text = serde_json::from_slice::<String>(body)
         .ok()
         .or_else(|| std::str::from_utf8(body).ok().map(|text| text.trim().to_owned()));

@@ -26,7 +26,11 @@
 
 mod analytics;
 mod call;
+mod companies;
+mod customizations;
 mod events;
+mod media;
+mod networking;
 mod registrants;
 mod retry;
 mod roles;

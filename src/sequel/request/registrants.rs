@@ -12,7 +12,7 @@ use std::time::SystemTime;
 use http::Method;
 use serde::Serialize;
 
-use super::call::{Api, Call, Route, decode_json, event_id, non_blank, route};
+use super::call::{Api, Call, Route, decode_json, event_id, no_answer, non_blank, removal, route};
 use crate::sequel::error::Error;
 use crate::sequel::models::{EventId, Registered, Registrant, Registration};
 
@@ -20,7 +20,7 @@ use crate::sequel::models::{EventId, Registered, Registrant, Registration};
 // registered them. `register_by_email` makes it so, for callers that follow `Settled`.
 static REGISTER: Route = route("POST /event/{eventId}/registrant", Method::POST, false);
 static REGISTRANTS: Route = route("GET /event/{eventId}/registrants", Method::GET, true);
-static UNREGISTER: Route = route("DELETE /event/{eventId}/registrant", Method::DELETE, true);
+static UNREGISTER: Route = removal("DELETE /event/{eventId}/registrant", Method::DELETE);
 
 impl Api {
     /// `POST /event/{eventId}/registrant`: registers a person and returns their join URL.
@@ -60,7 +60,7 @@ impl Api {
             .v1(
                 &UNREGISTER,
                 &["event", event_id(event)?, "registrant"],
-                |_, _, _| Ok(()),
+                no_answer,
             )
             .json(&body))
     }
@@ -81,7 +81,7 @@ impl Api {
 }
 
 /// A registration's answer must carry the join URL: it is what registering is for.
-fn decode_registered(call: &'static str, body: &[u8], at: SystemTime) -> Result<Registered, Error> {
+pub(super) fn decode_registered(call: &'static str, body: &[u8], at: SystemTime) -> Result<Registered, Error> {
     let registrant: Registrant = decode_json(call, body, at)?;
     Registered::from_registrant(registrant).ok_or(Error::UnexpectedBody {
         call,

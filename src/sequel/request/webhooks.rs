@@ -12,7 +12,9 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use url::Url;
 
-use super::call::{Api, Call, CallKind, Decoder, Route, decode_json, route, segment};
+use super::call::{
+    Api, Call, CallKind, Decoder, Route, decode_json, no_answer, removal, route, segment,
+};
 use crate::sequel::error::Error;
 use crate::sequel::models::{CompanyId, EventId};
 use crate::sequel::subscription::{
@@ -30,7 +32,7 @@ static GET: Route = route("GET /integrations/webhooks/{id}", Method::GET, true);
 static UPDATE: Route = route("PUT /integrations/webhooks/{id}", Method::PUT, false);
 /// A repeat issues another fresh secret, the one kept being the last.
 static RENEW: Route = route("POST /integrations/webhooks/renew/{id}", Method::POST, true);
-static UNSUBSCRIBE: Route = route("DELETE /integrations/webhooks/{id}", Method::DELETE, true);
+static UNSUBSCRIBE: Route = removal("DELETE /integrations/webhooks/{id}", Method::DELETE);
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -198,6 +200,6 @@ impl Api {
 
     /// `DELETE /api/integrations/webhooks/{id}`: no more deliveries.
     pub fn unsubscribe_webhook(&self, id: &SubscriptionId) -> Result<Call<()>, Error> {
-        Ok(self.webhooks(&UNSUBSCRIBE, &[subscription_id(id)?], |_, _, _| Ok(())))
+        Ok(self.webhooks(&UNSUBSCRIBE, &[subscription_id(id)?], no_answer))
     }
 }
