@@ -51,7 +51,7 @@ impl State {
     /// Every registrant and everyone recorded, by lower-cased e-mail, with their totals.
     fn totals(&self, event: &str) -> BTreeMap<String, Totals> {
         let mut totals: BTreeMap<String, Totals> = BTreeMap::new();
-        for registrant in &self.events[event].registrants {
+        for registrant in &self.events[event].roster.registrants {
             let email = registrant["email"].as_str().unwrap_or_default();
             let entry = totals.entry(email.to_lowercase()).or_default();
             entry.name = registrant["name"].as_str().unwrap_or_default().to_owned();

@@ -39,7 +39,7 @@ impl State {
                 else {
                     return Reply::error(StatusCode::BAD_REQUEST, message::INVALID_INPUT);
                 };
-                if !self.companies.contains(company) {
+                if !self.companies.contains_key(company) {
                     return Reply::error(StatusCode::NOT_FOUND, message::COMPANY_NOT_FOUND);
                 }
                 let id = self.uuid();
@@ -183,6 +183,7 @@ impl State {
             return false;
         };
         let users: Vec<Value> = event
+            .roster
             .registrants
             .iter()
             .enumerate()

@@ -16,7 +16,15 @@
 //! - embed and join URLs carry a signed token, which [`decode_token`](FakeSequel::decode_token)
 //!   checks;
 //! - nobody is both a presenter and an organizer;
-//! - unknown events answer `404`.
+//! - unknown events answer `404`;
+//! - networking hubs have their registrants (one per e-mail, as events), participants
+//!   ([`join_hub`](FakeSequel::join_hub)), invitations between participants, profiles, chat
+//!   channels ([`say_in_hub`](FakeSequel::say_in_hub)) and circle recordings
+//!   ([`record_circle`](FakeSequel::record_circle));
+//! - companies form a tree with metadata; customizations and fonts are stored per company and
+//!   per event, and the public themes merge them over the platform's; simulive is set on the
+//!   event;
+//! - an answer without a body carries no `Content-Type`.
 //!
 //! Faults can be injected, before the request is handled or after it (a registration stored
 //! whose answer is lost): [`inject`](FakeSequel::inject) takes a plan, one [`Fault`] per
@@ -50,9 +58,13 @@
 //! ```
 
 mod analytics;
+mod companies;
+mod customizations;
 mod delivery;
 mod faults;
 mod hooks;
+mod media;
+mod networking;
 mod records;
 mod reply;
 mod server;
@@ -80,6 +92,7 @@ use self::shared::{InFlight, Shared};
 use self::state::State;
 use crate::sequel::credentials::{AccessToken, Credentials};
 use crate::sequel::models::{CompanyId, EventId, Registrant};
+use crate::sequel::networking::HubId;
 use crate::sync::lock;
 
 /// A fake Sequel API running on a loopback port until dropped.
@@ -101,8 +114,10 @@ pub struct FakeClaims {
     /// Whom the token is for: the viewer's user id (embed URLs), the registrant's e-mail
     /// (join URLs), or the client id (access tokens).
     pub subject: String,
-    /// The event it is for (embed and join URLs).
+    /// The event it is for (an event's embed and join URLs).
     pub event: Option<EventId>,
+    /// The networking hub it is for (a hub's embed and join URLs).
+    pub hub: Option<HubId>,
     /// The viewer's display name (embed URLs).
     pub name: Option<String>,
     /// The registrant's join code (join URLs).
@@ -118,6 +133,8 @@ impl std::fmt::Debug for FakeClaims {
         f.debug_struct("FakeClaims")
             .field("subject", &"<redacted>")
             .field("event", &self.event)
+            .field("hub", &self.hub)
+            .field("hub", &self.hub)
             .field("name", &self.name.as_ref().map(|_| "<redacted>"))
             .field("join_code", &self.join_code.as_ref().map(|_| "<redacted>"))
             .field("event_specific", &self.event_specific)
@@ -380,6 +397,76 @@ impl FakeSequel {
         send_outbox(&self.shared, &self.runtime);
     }
 
+    /// Creates a networking hub in the fake's company, with one room, and returns its id.
+    pub fn add_hub(&self, name: &str) -> HubId {
+        let mut state = lock(&self.shared.state);
+        let company = state.company_id.clone();
+        HubId::new(state.add_hub(name, &company))
+    }
+
+    /// Someone enters the hub, as its page would report them: they are then among its
+    /// participants, and can invite and be invited. False when the hub is unknown.
+    pub fn join_hub(&self, hub: &HubId, user_id: &str, name: &str, email: &str) -> bool {
+        lock(&self.shared.state).join_hub(hub.as_str(), user_id, name, email)
+    }
+
+    /// A message in one of the hub's chat channels (`{hub}-chat`, `{hub}-presenters-chat`,
+    /// or a circle's `{hub}-{circle}-circle-chat`, made by its first message). False when the
+    /// hub is unknown.
+    pub fn say_in_hub(&self, hub: &HubId, channel: &str, text: &str) -> bool {
+        lock(&self.shared.state).say_in_hub(hub.as_str(), channel, text)
+    }
+
+    /// The messages of a hub's channel that are still shown, oldest first.
+    pub fn hub_chat(&self, hub: &HubId, channel: &str) -> Vec<String> {
+        let state = lock(&self.shared.state);
+        let messages = state.hubs.get(hub.as_str()).and_then(|hub| hub.chat.get(channel));
+        messages
+            .into_iter()
+            .flatten()
+            .filter(|(_, hidden)| !hidden)
+            .map(|(text, _)| text.clone())
+            .collect()
+    }
+
+    /// A recording of one of the hub's circles, named `name`; its id, or `None` when the hub
+    /// is unknown.
+    pub fn record_circle(&self, hub: &HubId, circle: &str, name: &str) -> Option<String> {
+        lock(&self.shared.state).record_circle(hub.as_str(), circle, name)
+    }
+
+    /// The registrants the fake holds for a hub, in the order they registered.
+    pub fn hub_registrants(&self, hub: &HubId) -> Vec<Registrant> {
+        let state = lock(&self.shared.state);
+        let registrants = state.hubs.get(hub.as_str()).map(|hub| hub.roster.registrants.clone());
+        registrants
+            .into_iter()
+            .flatten()
+            .filter_map(|registrant| serde_json::from_value(registrant).ok())
+            .collect()
+    }
+
+    /// The invitations sent in a hub, as `(from, to)` user ids, oldest first.
+    pub fn hub_invitations(&self, hub: &HubId) -> Vec<(String, String)> {
+        let state = lock(&self.shared.state);
+        state
+            .hubs
+            .get(hub.as_str())
+            .map(|hub| hub.invitations.clone())
+            .unwrap_or_default()
+    }
+
+    /// The profile photo object set for `user_id` in a hub.
+    pub fn hub_profile(&self, hub: &HubId, user_id: &str) -> Option<Value> {
+        let state = lock(&self.shared.state);
+        state.hubs.get(hub.as_str())?.profiles.get(user_id).cloned()
+    }
+
+    /// The video an event plays as simulive, when one is set.
+    pub fn simulive(&self, event: &EventId) -> Option<String> {
+        lock(&self.shared.state).simulive.get(event.as_str()).cloned()
+    }
+
     /// The registrants the fake holds for `event`, in the order they registered (none for an
     /// unknown event).
     pub fn registrants(&self, event: &EventId) -> Vec<Registrant> {
@@ -427,6 +514,7 @@ impl FakeSequel {
         Some(FakeClaims {
             subject: text("sub")?,
             event: text("eventId").map(EventId::new),
+            hub: text("hubId").map(HubId::new),
             name: text("name"),
             join_code: text("joinCode"),
             event_specific: claims.get("eventSpecific").and_then(Value::as_bool),

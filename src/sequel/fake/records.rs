@@ -66,6 +66,8 @@ pub struct LoggedRequest {
     pub status: Option<StatusCode>,
     /// The body answered (empty when dropped, or when the answer had none).
     pub answer: Vec<u8>,
+    /// The `Content-Type` answered: `None` when dropped, or when the answer had no body.
+    pub answer_type: Option<&'static str>,
 }
 
 impl LoggedRequest {

@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 pub(super) struct Reply {
     pub(super) status: StatusCode,
     pub(super) body: Vec<u8>,
-    pub(super) content_type: &'static str,
+    /// `None` for an answer without a body, which must not claim a type.
+    pub(super) content_type: Option<&'static str>,
 }
 
 impl Reply {
@@ -16,7 +17,7 @@ impl Reply {
         Reply {
             status,
             body: body.to_string().into_bytes(),
-            content_type: "application/json",
+            content_type: Some("application/json"),
         }
     }
 
@@ -25,12 +26,13 @@ impl Reply {
         Reply::json(status, &json!({"hasError": true, "errorMessage": message}))
     }
 
-    /// A status with no body, as `204` must be.
+    /// A status with no body (and so no `Content-Type`), as `204` must be, and as Sequel
+    /// documents many answers (`content: {}`).
     pub(super) fn empty(status: StatusCode) -> Reply {
         Reply {
             status,
             body: Vec::new(),
-            content_type: "application/json",
+            content_type: None,
         }
     }
 
@@ -38,7 +40,7 @@ impl Reply {
         Reply {
             status,
             body: text.as_bytes().to_vec(),
-            content_type: "text/plain",
+            content_type: Some("text/plain"),
         }
     }
 }

@@ -86,7 +86,7 @@ async fn answer(
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let log = |status, answer: &[u8]| {
+    let log = |status, answer: &[u8], answer_type| {
         lock(&shared.log).push(LoggedRequest {
             method: method.clone(),
             path: path.clone(),
@@ -94,12 +94,13 @@ async fn answer(
             body: body.to_vec(),
             status,
             answer: answer.to_vec(),
+            answer_type,
         })
     };
 
     let (reply, retry_after) = match fault.unwrap_or(Fault::None) {
         Fault::Drop => {
-            log(None, &[]);
+            log(None, &[], None);
             return Err(DroppedOnPurpose);
         }
         Fault::Status(status) => (Reply::error(status, "Injected failure"), None),
@@ -122,21 +123,20 @@ async fn answer(
     };
     match fault {
         Some(Fault::DropAfterHandling) => {
-            log(None, &[]);
+            log(None, &[], None);
             return Err(DroppedOnPurpose);
         }
         Some(Fault::DelayAfterHandling(delay)) => tokio::time::sleep(delay).await,
         _ => {}
     }
-    log(Some(reply.status), &reply.body);
+    log(Some(reply.status), &reply.body, reply.content_type);
 
     let mut response = http::Response::new(Full::new(Bytes::from(reply.body)));
     *response.status_mut() = reply.status;
     let headers = response.headers_mut();
-    headers.insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static(reply.content_type),
-    );
+    if let Some(content_type) = reply.content_type {
+        headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
     if let Some(wait) = retry_after {
         headers.insert(http::header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
     }

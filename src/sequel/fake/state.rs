@@ -15,6 +15,8 @@ use url::Url;
 
 use crate::sequel::webhook::WebhookType;
 
+use super::companies::Company;
+use super::networking::Hub;
 use super::records::{Outgoing, Subscription, Watch, unix_now};
 use super::reply::{Reply, message};
 
@@ -24,9 +26,32 @@ pub(super) struct Event {
     pub(super) fields: serde_json::Map<String, Value>,
     pub(super) presenters: Vec<String>,
     pub(super) organizers: Vec<String>,
+    pub(super) roster: Roster,
+}
+
+/// The people registered for an event or a hub.
+#[derive(Default)]
+pub(super) struct Roster {
     pub(super) registrants: Vec<Value>,
     /// Lower-cased e-mails of `registrants`, for the one-registration-per-e-mail rule.
     pub(super) emails: HashSet<String>,
+}
+
+/// What people register for: an event, or a networking hub.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Place {
+    Event,
+    Hub,
+}
+
+impl Place {
+    /// The embed host's path for the place: `event` or `networking`.
+    fn path(self) -> &'static str {
+        match self {
+            Place::Event => "event",
+            Place::Hub => "networking",
+        }
+    }
 }
 
 pub(super) struct State {
@@ -34,8 +59,16 @@ pub(super) struct State {
     pub(super) client_secret: String,
     pub(super) company_id: String,
     pub(super) token_lifetime: Duration,
-    /// Companies events can be created in: the fake's own, and any `add_event_in` named.
-    pub(super) companies: HashSet<String>,
+    /// The company tree: the fake's own, any `add_event_in` named, and their children.
+    pub(super) companies: HashMap<String, Company>,
+    pub(super) hubs: HashMap<String, Hub>,
+    /// The event customization overrides, by company and by event.
+    pub(super) company_themes: HashMap<String, Value>,
+    pub(super) event_themes: HashMap<String, Value>,
+    /// Each company's fonts, as `CompanyFontInfo`.
+    pub(super) company_fonts: HashMap<String, Vec<Value>>,
+    /// The video each event plays as simulive.
+    pub(super) simulive: HashMap<String, String>,
     pub(super) tokens: HashMap<String, Instant>,
     pub(super) events: HashMap<String, Event>,
     pub(super) subscriptions: HashMap<String, Subscription>,
@@ -58,7 +91,15 @@ impl State {
             client_secret: URL_SAFE_NO_PAD.encode(&secret[6..24]),
             company_id: format!("fake-company-{suffix}"),
             token_lifetime: Duration::from_secs(3600),
-            companies: HashSet::from([format!("fake-company-{suffix}")]),
+            companies: HashMap::from([(
+                format!("fake-company-{suffix}"),
+                Company::named("Fake company", None),
+            )]),
+            hubs: HashMap::new(),
+            company_themes: HashMap::new(),
+            event_themes: HashMap::new(),
+            company_fonts: HashMap::new(),
+            simulive: HashMap::new(),
             tokens: HashMap::new(),
             events: HashMap::new(),
             subscriptions: HashMap::new(),
@@ -71,7 +112,9 @@ impl State {
 
     /// Adds an event of an hour, starting in a day, and returns its id.
     pub(super) fn add_event(&mut self, name: &str, company_id: &str) -> String {
-        self.companies.insert(company_id.to_owned());
+        self.companies
+            .entry(company_id.to_owned())
+            .or_insert_with(|| Company::named(company_id, None));
         let start = time::OffsetDateTime::from_unix_timestamp(unix_now() as i64 + 86_400)
             .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
         let date = |at: time::OffsetDateTime| {
@@ -107,8 +150,7 @@ impl State {
             fields,
             presenters,
             organizers,
-            registrants: Vec::new(),
-            emails: HashSet::new(),
+            roster: Roster::default(),
         };
         self.events.insert(id.clone(), event);
         id
@@ -140,7 +182,7 @@ impl State {
     pub(super) fn registrants(&self, event_id: &str) -> Vec<Value> {
         self.events
             .get(event_id)
-            .map(|event| event.registrants.clone())
+            .map(|event| event.roster.registrants.clone())
             .unwrap_or_default()
     }
 
@@ -174,10 +216,14 @@ impl State {
             .is_some_and(|expires_at| now < *expires_at);
         match (method, segments.as_slice()) {
             (&Method::POST, ["api", "oauth", "token"]) => self.token(body, now),
-            (_, ["api", "v1", ..] | ["api", "integrations", "webhooks", ..]) if !authorized => {
-                Reply::text(StatusCode::UNAUTHORIZED, "Unauthorized")
-            }
+            // Sequel's public API, themes included (`security: []`): no token needed.
+            (&Method::GET, ["api", "v3", rest @ ..]) => self.public(rest),
+            (
+                _,
+                ["api", "v1", ..] | ["api", "integrations", "webhooks", ..] | ["api", "client" | "media", ..],
+            ) if !authorized => Reply::text(StatusCode::UNAUTHORIZED, "Unauthorized"),
             (_, ["api", "v1", rest @ ..]) => self.v1(method, rest, query, body),
+            (_, ["api", area @ ("client" | "media"), rest @ ..]) => self.platform(method, area, rest, body),
             (_, ["api", "integrations", "webhooks", rest @ ..]) => self.webhooks(method, rest, body),
             // Sequel's reference gives this body for the analytics' `401`.
             (_, ["api", "analytics", ..]) if !authorized => {
@@ -238,6 +284,11 @@ impl State {
             }
         };
         match (method, route) {
+            (_, ["networking", rest @ ..]) => self.networking(method, rest, &body),
+            (_, ["customizations", rest @ ..]) => self.customizations(method, rest, query, &body),
+            (_, ["company", company, rest @ ..]) if !matches!(rest, ["events"]) => {
+                self.company_route(method, company, rest, &body)
+            }
             (&Method::GET, ["company", company, "events"]) => {
                 let events: Vec<Value> = self
                     .events
@@ -316,7 +367,7 @@ impl State {
                 if let Some(flag) = body.get("eventSpecific").and_then(Value::as_bool) {
                     claims["eventSpecific"] = flag.into();
                 }
-                let mut url = embed_url(id);
+                let mut url = embed_url(Place::Event, id);
                 let mut query = url.query_pairs_mut();
                 if let Some(email) = text("userEmail") {
                     query.append_pair("userEmail", email);
@@ -326,71 +377,12 @@ impl State {
                 drop(query);
                 Reply::json(StatusCode::OK, &Value::String(url.into()))
             }
-            (&Method::POST, ["registrant"]) => {
-                // Required `name` and `email` strings, an optional `metadata` object.
-                let metadata_ok = body.get("metadata").is_none_or(Value::is_object);
-                let (Some(name), Some(email), true) = (text("name"), text("email"), metadata_ok) else {
-                    return Reply::error(StatusCode::BAD_REQUEST, message::AN_INVALID_PARAMETER);
-                };
-                let (name, email) = (name.to_owned(), email.to_owned());
-                if self.events[id].emails.contains(&email.to_lowercase()) {
-                    // Sequel refuses a second registration of an e-mail but does not document
-                    // how; this answers with the one 400 it documents for this operation.
-                    return Reply::error(StatusCode::BAD_REQUEST, message::AN_INVALID_PARAMETER);
-                }
-                let join_code = self.join_code();
-                let token = self.sign(
-                    json!({"sub": email, "eventId": id, "joinCode": join_code}),
-                    Duration::from_secs(31 * 86400),
-                );
-                let mut join_url = embed_url(id);
-                join_url
-                    .query_pairs_mut()
-                    .append_pair("joinCode", &join_code)
-                    .append_pair("authKey", &token);
-                let registrant = json!({
-                    "name": name,
-                    "email": email,
-                    "join_url": join_url.as_str(),
-                    "metadata": body.get("metadata").cloned().unwrap_or_else(|| json!({})),
-                });
-                let event = self.events.get_mut(id).expect("checked by the caller");
-                event.emails.insert(email.to_lowercase());
-                event.registrants.push(registrant.clone());
-                // The metadata's entries stand in for answers to registration questions.
-                let answers: Vec<Value> = body["metadata"]
-                    .as_object()
-                    .map(|fields| {
-                        fields
-                            .iter()
-                            .map(|(q, a)| json!({"question": q, "response": a}))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let attendee =
-                    json!({"attendee": {"name": name, "email": email, "registrationInfo": answers}});
-                let correlation = self.uuid();
-                self.notify(WebhookType::AttendeePreRegistered, id, &correlation, attendee);
-                Reply::json(StatusCode::OK, &registrant)
-            }
-            (&Method::GET, ["registrants"]) => {
-                Reply::json(StatusCode::OK, &Value::Array(self.events[id].registrants.clone()))
-            }
-            (&Method::DELETE, ["registrant"]) => {
-                // `{ email }` and nothing else (`additionalProperties: false`).
-                let (Some(email), true) = (text("email").map(str::to_lowercase), only_keys(body, &["email"]))
-                else {
-                    return Reply::error(StatusCode::BAD_REQUEST, message::INVALID_PARAMETER);
-                };
-                let event = self.events.get_mut(id).expect("checked by the caller");
-                if !event.emails.remove(&email) {
-                    return Reply::error(StatusCode::BAD_REQUEST, message::INVALID_PARAMETER);
-                }
-                event.registrants.retain(|r| {
-                    r["email"].as_str().map(str::to_lowercase).as_deref() != Some(email.as_str())
-                });
-                Reply::empty(StatusCode::NO_CONTENT)
-            }
+            (&Method::POST, ["registrant"]) => self.register(Place::Event, id, body),
+            (&Method::GET, ["registrants"]) => Reply::json(
+                StatusCode::OK,
+                &Value::Array(self.events[id].roster.registrants.clone()),
+            ),
+            (&Method::DELETE, ["registrant"]) => self.unregister(Place::Event, id, body),
             (&Method::PUT, [list @ ("presenter" | "organizer")]) => match text(list) {
                 Some(user) => self.add_to_list(id, list, user),
                 None => Reply::error(
@@ -412,6 +404,88 @@ impl State {
         }
     }
 
+    fn roster(&mut self, place: Place, id: &str) -> Option<&mut Roster> {
+        match place {
+            Place::Event => self.events.get_mut(id).map(|event| &mut event.roster),
+            Place::Hub => self.hubs.get_mut(id).map(|hub| &mut hub.roster),
+        }
+    }
+
+    /// `POST .../registrant` of an event or a hub: the same body and answer for both.
+    pub(super) fn register(&mut self, place: Place, id: &str, body: &Value) -> Reply {
+        // Required `name` and `email` strings, an optional `metadata` object.
+        let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+        let metadata_ok = body.get("metadata").is_none_or(Value::is_object);
+        let (Some(name), Some(email), true) = (text("name"), text("email"), metadata_ok) else {
+            return Reply::error(StatusCode::BAD_REQUEST, message::AN_INVALID_PARAMETER);
+        };
+        let (name, email) = (name.to_owned(), email.to_owned());
+        if self
+            .roster(place, id)
+            .is_none_or(|roster| roster.emails.contains(&email.to_lowercase()))
+        {
+            // Sequel refuses a second registration of an e-mail but does not document how;
+            // this answers with the one 400 it documents for this operation.
+            return Reply::error(StatusCode::BAD_REQUEST, message::AN_INVALID_PARAMETER);
+        }
+        let join_code = self.join_code();
+        let place_key = if place == Place::Event { "eventId" } else { "hubId" };
+        let token = self.sign(
+            json!({"sub": email, place_key: id, "joinCode": join_code}),
+            Duration::from_secs(31 * 86400),
+        );
+        let mut join_url = embed_url(place, id);
+        join_url
+            .query_pairs_mut()
+            .append_pair("joinCode", &join_code)
+            .append_pair("authKey", &token);
+        let registrant = json!({
+            "name": name,
+            "email": email,
+            "join_url": join_url.as_str(),
+            "metadata": body.get("metadata").cloned().unwrap_or_else(|| json!({})),
+        });
+        if let Some(roster) = self.roster(place, id) {
+            roster.emails.insert(email.to_lowercase());
+            roster.registrants.push(registrant.clone());
+        }
+        if place == Place::Event {
+            // The metadata's entries stand in for answers to registration questions.
+            let answers: Vec<Value> = body["metadata"]
+                .as_object()
+                .map(|fields| {
+                    fields
+                        .iter()
+                        .map(|(q, a)| json!({"question": q, "response": a}))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let attendee = json!({"attendee": {"name": name, "email": email, "registrationInfo": answers}});
+            let correlation = self.uuid();
+            self.notify(WebhookType::AttendeePreRegistered, id, &correlation, attendee);
+        }
+        Reply::json(StatusCode::OK, &registrant)
+    }
+
+    /// `DELETE .../registrant` of an event or a hub: `{ email }` and nothing else
+    /// (`additionalProperties: false`).
+    pub(super) fn unregister(&mut self, place: Place, id: &str, body: &Value) -> Reply {
+        let email = body.get("email").and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+        let (Some(email), true) = (email.map(str::to_lowercase), only_keys(body, &["email"])) else {
+            return Reply::error(StatusCode::BAD_REQUEST, message::INVALID_PARAMETER);
+        };
+        let Some(roster) = self.roster(place, id) else {
+            return Reply::error(StatusCode::BAD_REQUEST, message::INVALID_PARAMETER);
+        };
+        if !roster.emails.remove(&email) {
+            return Reply::error(StatusCode::BAD_REQUEST, message::INVALID_PARAMETER);
+        }
+        roster
+            .registrants
+            .retain(|r| r["email"].as_str().map(str::to_lowercase).as_deref() != Some(email.as_str()));
+        Reply::empty(StatusCode::NO_CONTENT)
+    }
+
     /// `POST /event/create`: `EventCreate` requires `companyId`, `name`, `startDate`, `endDate`,
     /// `timezone` and `type`.
     fn create_event(&mut self, body: &Value) -> Reply {
@@ -426,7 +500,7 @@ impl State {
             Ok(fields) => fields,
             Err(reply) => return reply,
         };
-        if !self.companies.contains(&company) {
+        if !self.companies.contains_key(&company) {
             return Reply::error(StatusCode::NOT_FOUND, message::COMPANY_NOT_FOUND);
         }
         let (presenters, organizers) = match lists(body, &[], &[]) {
@@ -556,10 +630,11 @@ impl State {
     }
 }
 
-fn embed_url(event_id: &str) -> Url {
-    let mut url = Url::parse("https://embed.sequel.io/event").expect("a valid constant URL");
+/// Where an event or a hub is embedded: `https://embed.sequel.io/{event|networking}/{id}`.
+pub(super) fn embed_url(place: Place, id: &str) -> Url {
+    let mut url = Url::parse("https://embed.sequel.io").expect("a valid constant URL");
     if let Ok(mut path) = url.path_segments_mut() {
-        path.push(event_id);
+        path.clear().push(place.path()).push(id);
     }
     url
 }
@@ -575,7 +650,7 @@ fn event_json(id: &str, event: &Event) -> Value {
 }
 
 /// Whether `body` is an object with no key outside `allowed`.
-fn only_keys(body: &Value, allowed: &[&str]) -> bool {
+pub(super) fn only_keys(body: &Value, allowed: &[&str]) -> bool {
     body.as_object()
         .is_some_and(|fields| fields.keys().all(|key| allowed.contains(&key.as_str())))
 }
