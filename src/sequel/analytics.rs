@@ -22,15 +22,22 @@ pub struct ActivityPage {
     /// The attendees on this page.
     #[serde(default)]
     pub items: Vec<UserActivity>,
-    /// How many there are in all, when Sequel said.
-    #[serde(default)]
+    /// How many there are in all, when Sequel said. Sequel does not type these three counts:
+    /// each is `None` unless it is a whole number from 0, so that an odd one never fails the
+    /// page.
+    #[serde(default, deserialize_with = "count")]
     pub total_count: Option<u64>,
     /// This page's number, from 1.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "count")]
     pub page: Option<u64>,
     /// The page size Sequel used.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "count")]
     pub size: Option<u64>,
+}
+
+/// Any JSON value; a count when it is a whole number from 0.
+fn count<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    Ok(Value::deserialize(deserializer)?.as_u64())
 }
 
 /// One person's activity in an event: whether they attended, their live and on-demand time,

@@ -21,6 +21,12 @@ pub struct Contract {
     operations: Vec<Operation>,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fill {
+    Everything,
+    Least,
+}
+
 pub struct Operation {
     pub name: String,
     method: String,
@@ -65,6 +71,103 @@ impl Contract {
             })
             .collect();
         Contract { defs, operations }
+    }
+
+    /// The documented success of `operation`: its status and schema.
+    pub fn success(&self, operation: &str) -> Option<(u16, &Value)> {
+        let op = self.operations.iter().find(|op| op.name == operation)?;
+        let mut statuses: Vec<(&u16, &Value)> =
+            op.responses.iter().filter(|(status, _)| (200..300).contains(*status)).collect();
+        statuses.sort_by_key(|(status, _)| **status);
+        statuses.first().map(|(status, schema)| (**status, *schema))
+    }
+
+    /// Answers `schema` allows, made from the schema alone: one with every property it names
+    /// (a value of each type, numbers negative where the schema allows it, a second array
+    /// element), and one with only what it requires (`null` wherever allowed). Each is
+    /// checked against the schema before it is given.
+    pub fn examples(&self, schema: &Value) -> Vec<Value> {
+        [Fill::Everything, Fill::Least]
+            .into_iter()
+            .map(|fill| {
+                let example = self.example(schema, fill, 0);
+                self.validate(schema, &example)
+                    .unwrap_or_else(|e| panic!("the generator left the schema {schema}: {e}: {example}"));
+                example
+            })
+            .collect()
+    }
+
+    fn example(&self, schema: &Value, fill: Fill, depth: usize) -> Value {
+        assert!(depth < 32, "the schema nests too deep to generate");
+        if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+            let name = reference.trim_start_matches("#/$defs/");
+            return self.example(&self.defs[name], fill, depth + 1);
+        }
+        if let Some(choices) = schema.get("anyOf").and_then(Value::as_array) {
+            let pick = match fill {
+                Fill::Everything => choices.first(),
+                Fill::Least => choices.last(),
+            };
+            return pick.map(|s| self.example(s, fill, depth + 1)).unwrap_or(Value::Null);
+        }
+        if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+            return values.first().cloned().unwrap_or(Value::Null);
+        }
+        let types: Vec<&str> = match &schema["type"] {
+            Value::String(one) => vec![one.as_str()],
+            Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
+            _ if schema.get("properties").is_some() => vec!["object"],
+            _ => vec![],
+        };
+        let kind = match fill {
+            Fill::Least if types.contains(&"null") => "null",
+            _ => types.iter().copied().find(|t| *t != "null").unwrap_or("string"),
+        };
+        match kind {
+            "null" => Value::Null,
+            "boolean" => Value::Bool(fill == Fill::Everything),
+            "integer" => json!(-3),
+            "number" => json!(-2.5),
+            "string" => match schema["format"].as_str() {
+                Some("date-time") => json!("2026-12-01T17:00:00.000Z"),
+                Some("date") => json!("2026-12-01"),
+                Some("uuid") => json!("0b5a4c2e-6a8f-4d36-9a3c-1f2e3d4c5b6a"),
+                Some("uri") => json!("https://example.com/x?email=ada%40example.com"),
+                _ => json!("https://example.com/x?Q=\"quoted\"&email=ada@example.com"),
+            },
+            "array" => {
+                let count = match fill {
+                    Fill::Everything => 2,
+                    Fill::Least => schema["minItems"].as_u64().unwrap_or(0) as usize,
+                };
+                let count = schema["maxItems"].as_u64().map_or(count, |max| count.min(max as usize));
+                let item = schema.get("items").cloned().unwrap_or(json!({}));
+                Value::Array((0..count).map(|_| self.example(&item, fill, depth + 1)).collect())
+            }
+            _ => {
+                let mut object = serde_json::Map::new();
+                let required: Vec<&str> = schema["required"]
+                    .as_array()
+                    .map(|names| names.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                if let Some(properties) = schema["properties"].as_object() {
+                    for (name, property) in properties {
+                        if fill == Fill::Everything || required.contains(&name.as_str()) {
+                            object.insert(name.clone(), self.example(property, fill, depth + 1));
+                        }
+                    }
+                }
+                // A map (`additionalProperties` a schema): one entry, when filling everything.
+                if let (Fill::Everything, Some(values)) = (fill, schema["additionalProperties"].as_object()) {
+                    object.insert("key".to_owned(), self.example(&Value::Object(values.clone()), fill, depth + 1));
+                }
+                for name in required {
+                    object.entry(name.to_owned()).or_insert(json!("required"));
+                }
+                Value::Object(object)
+            }
+        }
     }
 
     /// Every operation's name.

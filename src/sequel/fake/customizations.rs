@@ -82,7 +82,7 @@ impl State {
                     (&Method::GET, ["all-events"]) => {
                         let theme = match full {
                             true => self.theme_of(Some(&company), None),
-                            false => self.company_themes.get(&company).cloned().unwrap_or_else(|| json!({})),
+                            false => self.overrides(self.company_themes.get(&company), &self.companies[&company].name),
                         };
                         Reply::json(StatusCode::OK, &theme)
                     }
@@ -126,7 +126,10 @@ impl State {
                                 let company = self.events[&event].company_id.clone();
                                 self.theme_of(Some(&company), Some(&event))
                             }
-                            false => self.event_themes.get(&event).cloned().unwrap_or_else(|| json!({})),
+                            false => {
+                                let name = self.events[&event].fields["name"].as_str().unwrap_or_default();
+                                self.overrides(self.event_themes.get(&event), name)
+                            }
                         };
                         Reply::json(StatusCode::OK, &theme)
                     }
@@ -172,6 +175,13 @@ impl State {
             }
         };
         Reply::json(StatusCode::ACCEPTED, &json!({"uid": uid}))
+    }
+
+    /// A level's overrides; with none set, an empty theme named for the company or event
+    /// (the schema requires `name` and `defaultTheme`, and Sequel does not say what it answers).
+    fn overrides(&self, set: Option<&Value>, name: &str) -> Value {
+        set.cloned()
+            .unwrap_or_else(|| json!({"name": name, "defaultTheme": false}))
     }
 
     /// The theme an event (or, without one, every event of a company) gets: the platform's,

@@ -86,15 +86,12 @@ impl State {
         // Without randomness the fake still works; its tokens are just predictable.
         let _ = aws_lc_rs::rand::fill(&mut secret);
         let suffix = URL_SAFE_NO_PAD.encode(&secret[..6]);
-        State {
+        let mut state = State {
             client_id: format!("fake-client-{suffix}"),
             client_secret: URL_SAFE_NO_PAD.encode(&secret[6..24]),
-            company_id: format!("fake-company-{suffix}"),
+            company_id: String::new(),
             token_lifetime: Duration::from_secs(3600),
-            companies: HashMap::from([(
-                format!("fake-company-{suffix}"),
-                Company::named("Fake company", None),
-            )]),
+            companies: HashMap::new(),
             hubs: HashMap::new(),
             company_themes: HashMap::new(),
             event_themes: HashMap::new(),
@@ -107,7 +104,12 @@ impl State {
             outbox: Vec::new(),
             key: hmac::Key::new(hmac::HMAC_SHA256, &secret),
             issued: 0,
-        }
+        };
+        // A UUID, as Sequel's reference formats a company id in its update call.
+        state.company_id = state.uuid();
+        let company = Company::named("Fake company", None);
+        state.companies.insert(state.company_id.clone(), company);
+        state
     }
 
     /// Adds an event of an hour, starting in a day, and returns its id.
