@@ -83,7 +83,11 @@ fn probes() -> Vec<Probe> {
     whole_hub.rooms = vec![HubRoom::new("Table 1", 8)];
     let mut theme = Theme::new("Launch");
     theme.brand_colors = Some(vec!["#101820".into(), "#f2aa4c".into()]);
-    theme.fonts = Some(vec![ThemeFont::new("Inter", "https://fonts.example/inter.woff2", true)]);
+    theme.fonts = Some(vec![ThemeFont::new(
+        "Inter",
+        "https://fonts.example/inter.woff2",
+        true,
+    )]);
     theme.polls = Some(Toggle::on(false));
     let mut profile = serde_json::Map::new();
     profile.insert("type".into(), json!("Buffer"));
@@ -102,8 +106,15 @@ fn probes() -> Vec<Probe> {
         probe(api.remove_organizer(&event, "user-42")),
         probe(
             api.create_event(
-                &NewEvent::new(company.clone(), "Launch", start, end, "Etc/UTC", EventType::Virtual)
-                    .organizers(["host@example.com"]),
+                &NewEvent::new(
+                    company.clone(),
+                    "Launch",
+                    start,
+                    end,
+                    "Etc/UTC",
+                    EventType::Virtual,
+                )
+                .organizers(["host@example.com"]),
             ),
         ),
         probe(api.update_event(&event, &full_update)),
@@ -140,21 +151,35 @@ fn probes() -> Vec<Probe> {
         probe(api.invite_to_hub(&hub, &Invitation::new("user-1", "user-2"))),
         probe(api.set_hub_user_profile(&hub, "user-1", &profile)),
         probe(api.clear_hub_chat(&hub, &ChatClearing::all())),
-        probe(api.clear_hub_chat(
-            &hub,
-            &ChatClearing::all()
-                .channels([ChatClearing::hub_chat(&hub), ChatClearing::circle_chat(&hub, CIRCLE)])
-                .hard(true),
-        )),
+        probe(
+            api.clear_hub_chat(
+                &hub,
+                &ChatClearing::all()
+                    .channels([
+                        ChatClearing::hub_chat(&hub),
+                        ChatClearing::circle_chat(&hub, CIRCLE),
+                    ])
+                    .hard(true),
+            ),
+        ),
         probe(api.circle_recording(&hub, CIRCLE, RECORDING)),
         // Companies.
         probe(api.company(&company)),
-        probe(api.update_company(&company, &CompanyUpdate::new().name("Acme").logo("https://cdn.example.com/a.png"))),
-        probe(api.create_child_company(
-            &company,
-            &NewCompany::new("Acme EMEA", "https://cdn.example.com/a.png")
-                .metadata(Metadata::new().with("region", ["emea"])),
-        )),
+        probe(
+            api.update_company(
+                &company,
+                &CompanyUpdate::new()
+                    .name("Acme")
+                    .logo("https://cdn.example.com/a.png"),
+            ),
+        ),
+        probe(
+            api.create_child_company(
+                &company,
+                &NewCompany::new("Acme EMEA", "https://cdn.example.com/a.png")
+                    .metadata(Metadata::new().with("region", ["emea"])),
+            ),
+        ),
         probe(api.child_companies(&company)),
         probe(api.update_company_metadata(&company, &Metadata::new().with("tier", ["gold", "vip"]))),
         probe(api.company_circle_recordings(&company)),
@@ -164,7 +189,10 @@ fn probes() -> Vec<Probe> {
         probe(api.set_company_customization(&company, &theme)),
         probe(api.delete_company_customization(&company)),
         probe(api.company_fonts(&company)),
-        probe(api.add_company_font(&company, &CompanyFont::new("Inter", "https://fonts.example/inter.woff2"))),
+        probe(api.add_company_font(
+            &company,
+            &CompanyFont::new("Inter", "https://fonts.example/inter.woff2"),
+        )),
         probe(api.delete_company_font(&company, "font-1")),
         probe(api.default_customization()),
         probe(api.event_customization(&event, true)),
@@ -189,13 +217,24 @@ fn every_request_the_crate_builds_is_one_sequel_documents() {
         let operation = contract()
             .check_request(probe.request.method().as_str(), &path, probe.request.body())
             .unwrap_or_else(|problem| panic!("{}: {problem}", probe.name));
-        assert_eq!(operation.name, probe.name, "the crate's name for the call is the contract's");
+        assert_eq!(
+            operation.name, probe.name,
+            "the crate's name for the call is the contract's"
+        );
         called.push(operation.name.clone());
     }
     called.sort();
     called.dedup();
-    assert_eq!(called, contract().operation_names(), "the crate calls every operation of the contract");
-    assert_eq!(called.len(), 53, "Sequel's 51 operations, the token request and user activity");
+    assert_eq!(
+        called,
+        contract().operation_names(),
+        "the crate calls every operation of the contract"
+    );
+    assert_eq!(
+        called.len(),
+        53,
+        "Sequel's 51 operations, the token request and user activity"
+    );
 }
 
 #[test]
@@ -212,7 +251,10 @@ fn every_answer_made_from_each_operations_schema_is_read() {
                 .collect(),
         };
         for body in bodies {
-            let answer = http::Response::builder().status(status).body(body.clone()).unwrap();
+            let answer = http::Response::builder()
+                .status(status)
+                .body(body.clone())
+                .unwrap();
             let text = String::from_utf8_lossy(&body);
             match (probe.read)(answer) {
                 Ok(()) => {}
@@ -643,17 +685,29 @@ fn the_analytics_reports_read_every_shape_their_schema_allows() {
         ),
         (r#"{"VideoViews":[[0,-1]]}"#, vec![(0, -1)], Some((0, -1))),
     ] {
-        contract().check_response(call.name(), 200, body.as_bytes()).unwrap();
+        contract()
+            .check_response(call.name(), 200, body.as_bytes())
+            .unwrap();
         let views = call.parse(response(200, body), SystemTime::now()).unwrap();
         assert_eq!(views.per_minute().collect::<Vec<_>>(), per_minute, "{body}");
         assert_eq!(views.peak(), peak, "{body}");
     }
-    let views = call.parse(response(200, r#"{"VideoViews":[[27855034]]}"#), SystemTime::now()).unwrap();
-    assert_eq!(views.rows, vec![vec![27855034]], "an array of another length is kept");
+    let views = call
+        .parse(response(200, r#"{"VideoViews":[[27855034]]}"#), SystemTime::now())
+        .unwrap();
+    assert_eq!(
+        views.rows,
+        vec![vec![27855034]],
+        "an array of another length is kept"
+    );
 
-    let call = api().top_participants(&event, &TopParticipantsQuery::new()).unwrap();
+    let call = api()
+        .top_participants(&event, &TopParticipantsQuery::new())
+        .unwrap();
     let body = r#"{"numberOfUsers":-1,"limit":-5,"totalEngagedMinutes":3,"topParticipants":[]}"#;
-    contract().check_response(call.name(), 200, body.as_bytes()).unwrap();
+    contract()
+        .check_response(call.name(), 200, body.as_bytes())
+        .unwrap();
     let top = call.parse(response(200, body), SystemTime::now()).unwrap();
     assert_eq!((top.number_of_users, top.limit), (Some(-1), Some(-5)));
 }

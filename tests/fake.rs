@@ -6,7 +6,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::clients::{Client, Kind, Settings, call, on_both_transports};
+use common::clients::{Bed, Client, Kind, Settings, call, on_both_transports};
 use event_sso::sequel::fake::FakeSequel;
 use event_sso::sequel::fake::{Fault, Requests};
 use event_sso::sequel::{
@@ -15,45 +15,6 @@ use event_sso::sequel::{
 };
 use http::{Method, StatusCode};
 use tokio::runtime::Runtime;
-
-/// A fake Sequel and a client of one kind pointed at it, with quick retries. When it goes,
-/// every exchange with the fake is checked against Sequel's published contract.
-struct Bed {
-    fake: FakeSequel,
-    client: Client,
-    runtime: Arc<Runtime>,
-}
-
-impl Drop for Bed {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            common::contract::check_fake_exchanges(&self.fake.requests()).unwrap();
-        }
-    }
-}
-
-impl Bed {
-    fn new(kind: Kind) -> Bed {
-        Bed::with(kind, |settings| settings)
-    }
-
-    fn with(kind: Kind, configure: impl Fn(Settings) -> Settings) -> Bed {
-        let fake = FakeSequel::start().unwrap();
-        let client = Client::build(kind, fake.credentials(), |settings| {
-            configure(Settings {
-                base_url: Some(fake.base_url().to_owned()),
-                analytics_url: Some(fake.base_url().to_owned()),
-                retry: Some(RetryPolicy::default().initial_backoff(Duration::from_millis(5))),
-                ..settings
-            })
-        });
-        Bed {
-            fake,
-            client,
-            runtime: common::clients::runtime(),
-        }
-    }
-}
 
 fn person(i: usize) -> Registration {
     Registration::new(format!("Person {i}"), format!("person{i}@example.com"))

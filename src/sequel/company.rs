@@ -125,7 +125,11 @@ impl Metadata {
 
     /// With `key` set to `values`, replacing what it held.
     #[must_use]
-    pub fn with(mut self, key: impl Into<String>, values: impl IntoIterator<Item = impl Into<String>>) -> Metadata {
+    pub fn with(
+        mut self,
+        key: impl Into<String>,
+        values: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Metadata {
         self.insert(key, values);
         self
     }
@@ -143,7 +147,9 @@ impl Metadata {
 
     /// Every key and its values, by key.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
-        self.0.iter().map(|(key, values)| (key.as_str(), values.as_slice()))
+        self.0
+            .iter()
+            .map(|(key, values)| (key.as_str(), values.as_slice()))
     }
 
     /// How many keys there are.
@@ -168,7 +174,9 @@ impl Serialize for Metadata {
         serializer.collect_map(self.0.iter().map(|(key, values)| {
             let values: Vec<MetadataValue<&str>> = values
                 .iter()
-                .map(|value| MetadataValue { value: value.as_str() })
+                .map(|value| MetadataValue {
+                    value: value.as_str(),
+                })
                 .collect();
             (key, values)
         }))

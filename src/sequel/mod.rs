@@ -72,29 +72,28 @@ pub use analytics::{
 #[cfg(any(feature = "async", feature = "blocking"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
 pub use builder::ClientBuilder;
-#[cfg(any(feature = "async", feature = "blocking"))]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
-pub use handlers::{Companies, Customizations, Media, Networking};
 pub use bulk::{BulkOptions, BulkOutcome, BulkReport, DEFAULT_CONCURRENCY, Progress};
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use client::Client;
+pub use company::{Company, CompanyCircleRecording, CompanyUpdate, Metadata, NewCompany};
 pub use credentials::{AccessToken, ClientSecret, Credentials, TokenGrant};
+pub use customization::{
+    Chat, Colors, CompanyFont, Countdown, EmailSettings, EmailTemplate, HubLook, Palette, ParticipantList,
+    Presenter, Reaction, Reactions, Theme, ThemeFont, Toggle, VirtualStage, WarningNotices,
+};
 pub use error::{ApiError, Error, JsonError, TransportKind};
 pub use event::{
     CloseCaptioningSettings, Event, EventClone, EventSecret, EventType, EventUpdate, NewEvent,
     PrivateEventInfo, Replay, Transcription,
 };
-pub use company::{Company, CompanyCircleRecording, CompanyUpdate, Metadata, NewCompany};
-pub use customization::{
-    Chat, Colors, CompanyFont, Countdown, EmailSettings, EmailTemplate, HubLook, Palette,
-    ParticipantList, Presenter, Reaction, Reactions, Theme, ThemeFont, Toggle, VirtualStage,
-    WarningNotices,
-};
+#[cfg(any(feature = "async", feature = "blocking"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
+pub use handlers::{Companies, Customizations, Media, Networking};
 pub use models::{CompanyId, EmbedUrl, EventId, JoinUrl, Registered, Registrant, Registration, Viewer};
 pub use networking::{
-    ChannelCleared, ChatClearing, CircleRecording, DownloadUrl, HubId, HubParticipant, HubRoom,
-    Invitation, NetworkingHub, NewHub, ParticipantMeta, Whitelabel,
+    ChannelCleared, ChatClearing, CircleRecording, DownloadUrl, HubId, HubParticipant, HubRoom, Invitation,
+    NetworkingHub, NewHub, ParticipantMeta, Whitelabel,
 };
 pub use request::{
     DEFAULT_ANALYTICS_URL, DEFAULT_AUDIENCE, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE,

@@ -59,6 +59,7 @@ pub struct Settings {
     pub retry: Option<sequel::RetryPolicy>,
     pub max_response_bytes: Option<usize>,
     pub deadline: Option<std::time::Duration>,
+    pub platform_url: Option<String>,
 }
 
 macro_rules! apply {
@@ -82,6 +83,9 @@ macro_rules! apply {
         if let Some(deadline) = $settings.deadline {
             builder = builder.deadline(deadline);
         }
+        if let Some(platform_url) = $settings.platform_url.clone() {
+            builder = builder.platform_url(platform_url);
+        }
         builder
     }};
 }
@@ -94,6 +98,12 @@ pub fn runtime() -> Arc<Runtime> {
 /// Calls a client method the same way on either kind: `call!(bed, method(args))`, where `bed`
 /// has a `client: Client` and a `runtime: Arc<Runtime>`.
 macro_rules! call {
+    ($bed:expr, $area:ident().$method:ident($($arg:expr),*)) => {
+        match &$bed.client {
+            common::clients::Client::Async(client) => $bed.runtime.block_on(client.$area().$method($($arg),*)),
+            common::clients::Client::Blocking(client) => client.$area().$method($($arg),*),
+        }
+    };
     ($bed:expr, $method:ident($($arg:expr),*)) => {
         match &$bed.client {
             common::clients::Client::Async(client) => $bed.runtime.block_on(client.$method($($arg),*)),
@@ -115,3 +125,45 @@ macro_rules! on_both_transports {
     };
 }
 pub(crate) use on_both_transports;
+
+/// A fake Sequel and a client of one kind pointed at it (every root at the fake), with quick
+/// retries. When it goes, every exchange with the fake is checked against Sequel's published
+/// contract.
+pub struct Bed {
+    pub fake: event_sso::sequel::fake::FakeSequel,
+    pub client: Client,
+    pub runtime: Arc<Runtime>,
+}
+
+impl Drop for Bed {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            super::contract::check_fake_exchanges(&self.fake.requests()).unwrap();
+        }
+    }
+}
+
+impl Bed {
+    pub fn new(kind: Kind) -> Bed {
+        Bed::with(kind, |settings| settings)
+    }
+
+    pub fn with(kind: Kind, configure: impl Fn(Settings) -> Settings) -> Bed {
+        let fake = event_sso::sequel::fake::FakeSequel::start().unwrap();
+        let client = Client::build(kind, fake.credentials(), |settings| {
+            configure(Settings {
+                base_url: Some(fake.base_url().to_owned()),
+                analytics_url: Some(fake.base_url().to_owned()),
+                retry: Some(
+                    sequel::RetryPolicy::default().initial_backoff(std::time::Duration::from_millis(5)),
+                ),
+                ..settings
+            })
+        });
+        Bed {
+            fake,
+            client,
+            runtime: runtime(),
+        }
+    }
+}

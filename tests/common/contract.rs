@@ -76,8 +76,11 @@ impl Contract {
     /// The documented success of `operation`: its status and schema.
     pub fn success(&self, operation: &str) -> Option<(u16, &Value)> {
         let op = self.operations.iter().find(|op| op.name == operation)?;
-        let mut statuses: Vec<(&u16, &Value)> =
-            op.responses.iter().filter(|(status, _)| (200..300).contains(*status)).collect();
+        let mut statuses: Vec<(&u16, &Value)> = op
+            .responses
+            .iter()
+            .filter(|(status, _)| (200..300).contains(*status))
+            .collect();
         statuses.sort_by_key(|(status, _)| **status);
         statuses.first().map(|(status, schema)| (**status, *schema))
     }
@@ -109,7 +112,9 @@ impl Contract {
                 Fill::Everything => choices.first(),
                 Fill::Least => choices.last(),
             };
-            return pick.map(|s| self.example(s, fill, depth + 1)).unwrap_or(Value::Null);
+            return pick
+                .map(|s| self.example(s, fill, depth + 1))
+                .unwrap_or(Value::Null);
         }
         if let Some(values) = schema.get("enum").and_then(Value::as_array) {
             return values.first().cloned().unwrap_or(Value::Null);
@@ -141,7 +146,9 @@ impl Contract {
                     Fill::Everything => 2,
                     Fill::Least => schema["minItems"].as_u64().unwrap_or(0) as usize,
                 };
-                let count = schema["maxItems"].as_u64().map_or(count, |max| count.min(max as usize));
+                let count = schema["maxItems"]
+                    .as_u64()
+                    .map_or(count, |max| count.min(max as usize));
                 let item = schema.get("items").cloned().unwrap_or(json!({}));
                 Value::Array((0..count).map(|_| self.example(&item, fill, depth + 1)).collect())
             }
@@ -160,7 +167,10 @@ impl Contract {
                 }
                 // A map (`additionalProperties` a schema): one entry, when filling everything.
                 if let (Fill::Everything, Some(values)) = (fill, schema["additionalProperties"].as_object()) {
-                    object.insert("key".to_owned(), self.example(&Value::Object(values.clone()), fill, depth + 1));
+                    object.insert(
+                        "key".to_owned(),
+                        self.example(&Value::Object(values.clone()), fill, depth + 1),
+                    );
                 }
                 for name in required {
                     object.entry(name.to_owned()).or_insert(json!("required"));
@@ -320,6 +330,13 @@ pub fn check_fake_exchanges(requests: &[event_sso::sequel::fake::LoggedRequest])
         let operation = contract().check_request(request.method.as_str(), &path_and_query, &request.body)?;
         if let Some(status) = request.status {
             contract().check_response(&operation.name, status.as_u16(), &request.answer)?;
+            // An answer with no body claims no type (a strict client would try to read it).
+            if request.answer.is_empty() && request.answer_type.is_some() {
+                return Err(format!(
+                    "{}: {status} has no body but a Content-Type",
+                    operation.name
+                ));
+            }
         }
     }
     Ok(())

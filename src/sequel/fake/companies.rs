@@ -53,13 +53,20 @@ impl State {
             // Documented without a body ("company not found", "Company not found").
             return Reply::empty(StatusCode::NOT_FOUND);
         }
-        let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+        let text = |key: &str| {
+            body.get(key)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
         match (method, route) {
             (&Method::GET, []) => Reply::json(StatusCode::OK, &self.company_json(id)),
             (&Method::POST, []) => {
                 // `CompanyUpdate`: an optional name and logo.
                 let valid = only_keys(body, &["name", "logo"])
-                    && body.as_object().is_some_and(|fields| fields.keys().all(|key| text(key).is_some()));
+                    && body
+                        .as_object()
+                        .is_some_and(|fields| fields.keys().all(|key| text(key).is_some()));
                 if !valid {
                     return Reply::empty(StatusCode::NOT_FOUND); // "Invalid input", sic
                 }
@@ -75,9 +82,12 @@ impl State {
             (&Method::POST, ["create"]) => {
                 // `CompanyCreate`: name, logo and metadata, all required.
                 let metadata = body.get("metadata").and_then(metadata);
-                let (Some(name), Some(logo), Some(metadata), true) =
-                    (text("name"), text("logo"), metadata, only_keys(body, &["name", "logo", "metadata"]))
-                else {
+                let (Some(name), Some(logo), Some(metadata), true) = (
+                    text("name"),
+                    text("logo"),
+                    metadata,
+                    only_keys(body, &["name", "logo", "metadata"]),
+                ) else {
                     return Reply::empty(StatusCode::BAD_REQUEST);
                 };
                 let mut child = Company::named(name, Some(id));
@@ -95,7 +105,10 @@ impl State {
                     .map(|(child, _)| child)
                     .collect();
                 children.sort();
-                let list: Vec<Value> = children.into_iter().map(|child| self.company_json(child)).collect();
+                let list: Vec<Value> = children
+                    .into_iter()
+                    .map(|child| self.company_json(child))
+                    .collect();
                 Reply::json(StatusCode::OK, &Value::Array(list))
             }
             (&Method::POST, ["metadata"]) => {

@@ -71,7 +71,11 @@ impl State {
             (&Method::GET, ["events", "default"]) => Reply::json(StatusCode::OK, &default_theme()),
             (&Method::GET, ["events", "suggested-color-pallets"]) => Reply::json(
                 StatusCode::OK,
-                &json!([["#1b1b1f", "#5a5ae6", "#f5f5f7"], ["#101820", "#f2aa4c"], ["#00539c", "#eea47f", null]]),
+                &json!([
+                    ["#1b1b1f", "#5a5ae6", "#f5f5f7"],
+                    ["#101820", "#f2aa4c"],
+                    ["#00539c", "#eea47f", null]
+                ]),
             ),
             (_, ["events", "company", company, rest @ ..]) => {
                 if !self.companies.contains_key(*company) {
@@ -82,7 +86,8 @@ impl State {
                     (&Method::GET, ["all-events"]) => {
                         let theme = match full {
                             true => self.theme_of(Some(&company), None),
-                            false => self.overrides(self.company_themes.get(&company), &self.companies[&company].name),
+                            false => self
+                                .overrides(self.company_themes.get(&company), &self.companies[&company].name),
                         };
                         Reply::json(StatusCode::OK, &theme)
                     }
@@ -153,7 +158,11 @@ impl State {
 
     /// `CompanyFontInfo`: a font of the name already there replaces its URL.
     fn add_font(&mut self, company: &str, body: &Value) -> Reply {
-        let text = |key: &str| body.get(key).and_then(Value::as_str).filter(|s| !s.trim().is_empty());
+        let text = |key: &str| {
+            body.get(key)
+                .and_then(Value::as_str)
+                .filter(|s| !s.trim().is_empty())
+        };
         let (Some(name), Some(url), Some(managed), true) = (
             text("fontName"),
             text("fontUrl"),
@@ -170,7 +179,9 @@ impl State {
                 font["uid"].as_str().unwrap_or_default().to_owned()
             }
             None => {
-                fonts.push(json!({"uid": uid, "fontName": name, "fontUrl": url, "isIntrovokeManaged": managed}));
+                fonts.push(
+                    json!({"uid": uid, "fontName": name, "fontUrl": url, "isIntrovokeManaged": managed}),
+                );
                 uid
             }
         };
@@ -205,7 +216,10 @@ impl State {
                 Reply::json(StatusCode::OK, &self.theme_of(Some(company), None))
             }
             ["events", event, "theme"] => match self.events.get(*event) {
-                Some(found) => Reply::json(StatusCode::OK, &self.theme_of(Some(&found.company_id), Some(event))),
+                Some(found) => Reply::json(
+                    StatusCode::OK,
+                    &self.theme_of(Some(&found.company_id), Some(event)),
+                ),
                 None => Reply::empty(StatusCode::NOT_FOUND),
             },
             _ => Reply::empty(StatusCode::NOT_FOUND),

@@ -21,7 +21,8 @@ impl State {
                     .and_then(Value::as_str)
                     .and_then(|url| url::Url::parse(url).ok())
                     .filter(|url| matches!(url.scheme(), "http" | "https"));
-                let (Some(event), Some(url), true) = (event, url, only_keys(&body, &["eventId", "url"])) else {
+                let (Some(event), Some(url), true) = (event, url, only_keys(&body, &["eventId", "url"]))
+                else {
                     return refused();
                 };
                 let Some(found) = self.events.get_mut(event) else {

@@ -438,7 +438,10 @@ impl FakeSequel {
     /// The registrants the fake holds for a hub, in the order they registered.
     pub fn hub_registrants(&self, hub: &HubId) -> Vec<Registrant> {
         let state = lock(&self.shared.state);
-        let registrants = state.hubs.get(hub.as_str()).map(|hub| hub.roster.registrants.clone());
+        let registrants = state
+            .hubs
+            .get(hub.as_str())
+            .map(|hub| hub.roster.registrants.clone());
         registrants
             .into_iter()
             .flatten()

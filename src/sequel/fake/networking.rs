@@ -83,7 +83,8 @@ impl State {
         let Some(hub) = self.hubs.get_mut(hub) else {
             return false;
         };
-        hub.participants.retain(|p| p["meta"]["userId"].as_str() != Some(user_id));
+        hub.participants
+            .retain(|p| p["meta"]["userId"].as_str() != Some(user_id));
         hub.participants.push(json!({
             "meta": {"userId": user_id, "username": name, "email": email, "avatar": format!("https://www.gravatar.com/avatar/{}", email.len())},
             "when": when,
@@ -96,7 +97,10 @@ impl State {
         let Some(hub) = self.hubs.get_mut(hub) else {
             return false;
         };
-        hub.chat.entry(channel.to_owned()).or_default().push((text.to_owned(), false));
+        hub.chat
+            .entry(channel.to_owned())
+            .or_default()
+            .push((text.to_owned(), false));
         true
     }
 
@@ -104,7 +108,8 @@ impl State {
     pub(super) fn record_circle(&mut self, hub: &str, circle: &str, name: &str) -> Option<String> {
         let id = self.uuid();
         let hub = self.hubs.get_mut(hub)?;
-        hub.recordings.insert((circle.to_owned(), id.clone()), name.to_owned());
+        hub.recordings
+            .insert((circle.to_owned(), id.clone()), name.to_owned());
         Some(id)
     }
 
@@ -147,7 +152,12 @@ impl State {
     }
 
     fn hub_route(&mut self, method: &Method, id: &str, route: &[&str], body: &Value) -> Reply {
-        let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+        let text = |key: &str| {
+            body.get(key)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
         match (method, route) {
             (&Method::GET, []) => Reply::json(StatusCode::OK, &self.hubs[id].json(id)),
             (&Method::POST, []) => {
@@ -168,9 +178,11 @@ impl State {
                 Reply::json(StatusCode::OK, &Value::Array(self.hubs[id].participants.clone()))
             }
             (&Method::POST, ["inviteUser"]) => {
-                let (Some(from), Some(to), true) =
-                    (text("userId"), text("invitedUserId"), only_keys(body, &["userId", "invitedUserId"]))
-                else {
+                let (Some(from), Some(to), true) = (
+                    text("userId"),
+                    text("invitedUserId"),
+                    only_keys(body, &["userId", "invitedUserId"]),
+                ) else {
                     return Reply::json(StatusCode::BAD_REQUEST, &json!({"error": "Invalid parameters"}));
                 };
                 let hub = self.hubs.get_mut(id).expect("checked by the caller");
@@ -185,9 +197,11 @@ impl State {
             }
             (&Method::POST, ["setUserProfile"]) => {
                 let profile = body.get("userProfile").filter(|p| p.is_object());
-                let (Some(user), Some(profile), true) =
-                    (text("userId"), profile, only_keys(body, &["userId", "userProfile"]))
-                else {
+                let (Some(user), Some(profile), true) = (
+                    text("userId"),
+                    profile,
+                    only_keys(body, &["userId", "userProfile"]),
+                ) else {
                     return Reply::empty(StatusCode::BAD_REQUEST);
                 };
                 let hub = self.hubs.get_mut(id).expect("checked by the caller");
@@ -204,7 +218,10 @@ impl State {
                     return Reply::empty(StatusCode::NOT_FOUND);
                 }
                 let lifetime = Duration::from_secs(3600);
-                let token = self.sign(json!({"sub": "recording", "hubId": id, "recording": recording}), lifetime);
+                let token = self.sign(
+                    json!({"sub": "recording", "hubId": id, "recording": recording}),
+                    lifetime,
+                );
                 let expires = time::OffsetDateTime::now_utc() + lifetime;
                 let expires = expires
                     .format(&time::format_description::well_known::Rfc3339)
@@ -223,8 +240,20 @@ impl State {
 
     /// The same `User` body as an event's embed call.
     fn hub_embed(&mut self, id: &str, body: &Value) -> Reply {
-        let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
-        let known = ["userId", "userDisplayName", "userName", "userEmail", "userAvatar", "eventSpecific"];
+        let text = |key: &str| {
+            body.get(key)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
+        let known = [
+            "userId",
+            "userDisplayName",
+            "userName",
+            "userEmail",
+            "userAvatar",
+            "eventSpecific",
+        ];
         let (Some(user_id), Some(name), true) = (
             text("userId"),
             text("userDisplayName").or(text("userName")),
@@ -232,7 +261,10 @@ impl State {
         ) else {
             return Reply::empty(StatusCode::BAD_REQUEST);
         };
-        let token = self.sign(json!({"sub": user_id, "name": name, "hubId": id}), Duration::from_secs(3600));
+        let token = self.sign(
+            json!({"sub": user_id, "name": name, "hubId": id}),
+            Duration::from_secs(3600),
+        );
         let mut url = embed_url(Place::Hub, id);
         let mut query = url.query_pairs_mut();
         if let Some(email) = text("userEmail") {
@@ -249,9 +281,13 @@ impl State {
         let body = if body.is_null() { &json!({}) } else { body };
         let channels = match body.get("channels") {
             None => None,
-            Some(Value::Array(names)) if names.iter().all(Value::is_string) => {
-                Some(names.iter().filter_map(Value::as_str).map(str::to_owned).collect::<Vec<_>>())
-            }
+            Some(Value::Array(names)) if names.iter().all(Value::is_string) => Some(
+                names
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>(),
+            ),
             Some(_) => return Reply::empty(StatusCode::BAD_REQUEST),
         };
         let hard = match body.get("hard") {
@@ -305,11 +341,19 @@ fn hub_fields(body: &Value, required: &[&str]) -> Option<Map<String, Value>> {
     let valid = body.iter().all(|(key, value)| match key.as_str() {
         "uid" | "company" => value.is_string(),
         "friendlyName" => value.as_str().is_some_and(|name| !name.trim().is_empty()),
-        "organizers" => value.is_null() || value.as_array().is_some_and(|ids| ids.iter().all(Value::is_string)),
+        "organizers" => {
+            value.is_null()
+                || value
+                    .as_array()
+                    .is_some_and(|ids| ids.iter().all(Value::is_string))
+        }
         "networkingHubRooms" => value.as_array().is_some_and(|rooms| rooms.iter().all(room)),
         "whitelabel" => value.as_object().is_some_and(|options| {
             options.iter().all(|(key, value)| {
-                matches!(key.as_str(), "hidePagination" | "hideChat" | "hideRandomUserMingle") && value.is_boolean()
+                matches!(
+                    key.as_str(),
+                    "hidePagination" | "hideChat" | "hideRandomUserMingle"
+                ) && value.is_boolean()
             })
         }),
         _ => false,

@@ -416,7 +416,12 @@ impl State {
     /// `POST .../registrant` of an event or a hub: the same body and answer for both.
     pub(super) fn register(&mut self, place: Place, id: &str, body: &Value) -> Reply {
         // Required `name` and `email` strings, an optional `metadata` object.
-        let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+        let text = |key: &str| {
+            body.get(key)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
         let metadata_ok = body.get("metadata").is_none_or(Value::is_object);
         let (Some(name), Some(email), true) = (text("name"), text("email"), metadata_ok) else {
             return Reply::error(StatusCode::BAD_REQUEST, message::AN_INVALID_PARAMETER);
@@ -472,7 +477,11 @@ impl State {
     /// `DELETE .../registrant` of an event or a hub: `{ email }` and nothing else
     /// (`additionalProperties: false`).
     pub(super) fn unregister(&mut self, place: Place, id: &str, body: &Value) -> Reply {
-        let email = body.get("email").and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+        let email = body
+            .get("email")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
         let (Some(email), true) = (email.map(str::to_lowercase), only_keys(body, &["email"])) else {
             return Reply::error(StatusCode::BAD_REQUEST, message::INVALID_PARAMETER);
         };

@@ -2,8 +2,7 @@ use serde_json::{Map, Value};
 
 use crate::sequel::models::{EmbedUrl, Registered, Registration, Viewer};
 use crate::sequel::networking::{
-    ChannelCleared, ChatClearing, CircleRecording, HubId, HubParticipant, Invitation, NetworkingHub,
-    NewHub,
+    ChannelCleared, ChatClearing, CircleRecording, HubId, HubParticipant, Invitation, NetworkingHub, NewHub,
 };
 
 area! {

@@ -24,7 +24,11 @@ impl Api {
     }
 
     /// `POST /company/{companyId}`: changes the name or the logo; returns the company.
-    pub fn update_company(&self, company: &CompanyId, update: &CompanyUpdate) -> Result<Call<Company>, Error> {
+    pub fn update_company(
+        &self,
+        company: &CompanyId,
+        update: &CompanyUpdate,
+    ) -> Result<Call<Company>, Error> {
         if update.is_empty() {
             return Err(Error::invalid("company update", "sets nothing to change"));
         }
@@ -38,10 +42,18 @@ impl Api {
 
     /// `POST /company/{companyId}/create`: creates a company under `parent`; returns it. Not
     /// repeated on `5xx`: the first attempt may have made it.
-    pub fn create_child_company(&self, parent: &CompanyId, company: &NewCompany) -> Result<Call<Company>, Error> {
+    pub fn create_child_company(
+        &self,
+        parent: &CompanyId,
+        company: &NewCompany,
+    ) -> Result<Call<Company>, Error> {
         non_blank("company name", &company.name)?;
         Ok(self
-            .v1(&CREATE_CHILD, &["company", company_id(parent)?, "create"], decode_json)
+            .v1(
+                &CREATE_CHILD,
+                &["company", company_id(parent)?, "create"],
+                decode_json,
+            )
             .json(company))
     }
 
@@ -51,17 +63,28 @@ impl Api {
     }
 
     /// `POST /company/{companyId}/metadata`: sets the company's metadata; returns it.
-    pub fn update_company_metadata(&self, company: &CompanyId, metadata: &Metadata) -> Result<Call<Metadata>, Error> {
+    pub fn update_company_metadata(
+        &self,
+        company: &CompanyId,
+        metadata: &Metadata,
+    ) -> Result<Call<Metadata>, Error> {
         for (key, _) in metadata.iter() {
             non_blank("metadata key", key)?;
         }
         Ok(self
-            .v1(&METADATA, &["company", company_id(company)?, "metadata"], decode_json)
+            .v1(
+                &METADATA,
+                &["company", company_id(company)?, "metadata"],
+                decode_json,
+            )
             .json(metadata))
     }
 
     /// `GET /company/{companyId}/circleRecordings`: every circle recording of the company.
-    pub fn company_circle_recordings(&self, company: &CompanyId) -> Result<Call<Vec<CompanyCircleRecording>>, Error> {
+    pub fn company_circle_recordings(
+        &self,
+        company: &CompanyId,
+    ) -> Result<Call<Vec<CompanyCircleRecording>>, Error> {
         Ok(self.v1(
             &RECORDINGS,
             &["company", company_id(company)?, "circleRecordings"],

@@ -84,20 +84,36 @@ impl Api {
 
     /// `GET /customizations/events/company/{companyId}/fonts`: the company's fonts.
     pub fn company_fonts(&self, company: &CompanyId) -> Result<Call<Vec<CompanyFont>>, Error> {
-        let segments = ["customizations", "events", "company", company_id(company)?, "fonts"];
+        let segments = [
+            "customizations",
+            "events",
+            "company",
+            company_id(company)?,
+            "fonts",
+        ];
         Ok(self.v1(&FONTS, &segments, decode_json))
     }
 
     /// `POST /customizations/events/company/{companyId}/fonts`: adds a font, or replaces the
     /// URL of the company's font of that name; answers the font's id when Sequel gives it.
-    pub fn add_company_font(&self, company: &CompanyId, font: &CompanyFont) -> Result<Call<Option<String>>, Error> {
+    pub fn add_company_font(
+        &self,
+        company: &CompanyId,
+        font: &CompanyFont,
+    ) -> Result<Call<Option<String>>, Error> {
         #[derive(Deserialize)]
         struct Added {
             uid: Option<String>,
         }
         non_blank("font font_name", &font.font_name)?;
         non_blank("font font_url", &font.font_url)?;
-        let segments = ["customizations", "events", "company", company_id(company)?, "fonts"];
+        let segments = [
+            "customizations",
+            "events",
+            "company",
+            company_id(company)?,
+            "fonts",
+        ];
         let decode = |call, body: &[u8], at| match body.iter().all(u8::is_ascii_whitespace) {
             true => Ok(None),
             false => decode_json::<Added>(call, body, at).map(|added| added.uid),
@@ -137,7 +153,9 @@ impl Api {
     /// `POST /customizations/events/event/{eventId}`: sets the event's overrides.
     pub fn set_event_customization(&self, event: &EventId, theme: &Theme) -> Result<Call<()>, Error> {
         checked(theme)?;
-        Ok(self.v1(&EVENT_SET, &event_segments(event)?, no_answer).json(theme))
+        Ok(self
+            .v1(&EVENT_SET, &event_segments(event)?, no_answer)
+            .json(theme))
     }
 
     /// `DELETE /customizations/events/event/{eventId}`: drops the event's overrides; it falls
@@ -171,7 +189,13 @@ impl Api {
 }
 
 fn company_segments(company: &CompanyId) -> Result<[&str; 5], Error> {
-    Ok(["customizations", "events", "company", company_id(company)?, "all-events"])
+    Ok([
+        "customizations",
+        "events",
+        "company",
+        company_id(company)?,
+        "all-events",
+    ])
 }
 
 fn event_segments(event: &EventId) -> Result<[&str; 4], Error> {
@@ -190,7 +214,12 @@ fn full_theme<T>(mut call: Call<T>, full: bool) -> Call<T> {
 fn checked(theme: &Theme) -> Result<(), Error> {
     match &theme.name {
         Some(name) => non_blank("theme name", name)?,
-        None => return Err(Error::invalid("theme name", "must be set: Sequel requires it (see `Theme::new`)")),
+        None => {
+            return Err(Error::invalid(
+                "theme name",
+                "must be set: Sequel requires it (see `Theme::new`)",
+            ));
+        }
     };
     if theme.default_theme.is_none() {
         return Err(Error::invalid(
@@ -201,7 +230,10 @@ fn checked(theme: &Theme) -> Result<(), Error> {
     if let Some(colors) = &theme.brand_colors
         && !(2..=3).contains(&colors.len())
     {
-        return Err(Error::invalid("theme brand_colors", "must hold two or three colours"));
+        return Err(Error::invalid(
+            "theme brand_colors",
+            "must hold two or three colours",
+        ));
     }
     Ok(())
 }

@@ -7,9 +7,7 @@ use http::Method;
 use serde::Serialize;
 use url::Url;
 
-use super::call::{
-    Api, Call, Route, decode_json, event_id, no_answer, non_blank, removal, route, segment,
-};
+use super::call::{Api, Call, Route, decode_json, event_id, no_answer, non_blank, removal, route, segment};
 use crate::sequel::error::Error;
 use crate::sequel::event::{Event, EventClone, EventFields, EventUpdate, NewEvent, Replay};
 use crate::sequel::models::{CompanyId, EmbedUrl, EventId, Viewer};

@@ -39,7 +39,10 @@ impl Api {
         let url = url::Url::parse(video_url.trim())
             .ok()
             .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
-            .ok_or(Error::invalid("simulive video url", "must be an absolute http(s) URL"))?;
+            .ok_or(Error::invalid(
+                "simulive video url",
+                "must be an absolute http(s) URL",
+            ))?;
         let body = Body {
             event_id: event_id(event)?,
             url: url.as_str(),

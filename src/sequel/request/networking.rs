@@ -19,8 +19,7 @@ use super::registrants::decode_registered;
 use crate::sequel::error::Error;
 use crate::sequel::models::{EmbedUrl, Registered, Registration, Viewer};
 use crate::sequel::networking::{
-    ChannelCleared, ChatClearing, CircleRecording, HubId, HubParticipant, Invitation, NetworkingHub,
-    NewHub,
+    ChannelCleared, ChatClearing, CircleRecording, HubId, HubParticipant, Invitation, NetworkingHub, NewHub,
 };
 
 // Creating twice makes two hubs, and inviting twice sends two invitations; the rest read, or
@@ -61,10 +60,18 @@ impl Api {
         let id = hub_id(hub)?;
         match &update.friendly_name {
             Some(name) => non_blank("hub friendly_name", name)?,
-            None => return Err(Error::invalid("hub friendly_name", "must be set: Sequel requires it")),
+            None => {
+                return Err(Error::invalid(
+                    "hub friendly_name",
+                    "must be set: Sequel requires it",
+                ));
+            }
         };
         if update.uid.as_ref().is_some_and(|uid| uid != hub) {
-            return Err(Error::invalid("hub uid", "names another hub than the one updated"));
+            return Err(Error::invalid(
+                "hub uid",
+                "names another hub than the one updated",
+            ));
         }
         let mut body = update.clone();
         body.uid = Some(hub.clone());
@@ -77,18 +84,30 @@ impl Api {
     pub fn hub_embed_url(&self, hub: &HubId, viewer: &Viewer) -> Result<Call<EmbedUrl>, Error> {
         let body = EmbedBody::new(viewer)?;
         Ok(self
-            .v1(&EMBED_CODE, &["networking", hub_id(hub)?, "embedCode"], decode_embed_url)
+            .v1(
+                &EMBED_CODE,
+                &["networking", hub_id(hub)?, "embedCode"],
+                decode_embed_url,
+            )
             .json(&body))
     }
 
     /// `POST /networking/{id}/registrant`: registers a person for the hub and returns their
     /// join URL. Not repeated on `5xx`: the first attempt may have registered them, and a hub
     /// has no registrants list to look them up in.
-    pub fn register_for_hub(&self, hub: &HubId, registration: &Registration) -> Result<Call<Registered>, Error> {
+    pub fn register_for_hub(
+        &self,
+        hub: &HubId,
+        registration: &Registration,
+    ) -> Result<Call<Registered>, Error> {
         non_blank("registration name", &registration.name)?;
         non_blank("registration email", &registration.email)?;
         Ok(self
-            .v1(&REGISTER, &["networking", hub_id(hub)?, "registrant"], decode_registered)
+            .v1(
+                &REGISTER,
+                &["networking", hub_id(hub)?, "registrant"],
+                decode_registered,
+            )
             .json(registration))
     }
 
@@ -102,7 +121,11 @@ impl Api {
             email: non_blank("registrant email", email)?,
         };
         Ok(self
-            .v1(&UNREGISTER, &["networking", hub_id(hub)?, "registrant"], no_answer)
+            .v1(
+                &UNREGISTER,
+                &["networking", hub_id(hub)?, "registrant"],
+                no_answer,
+            )
             .json(&body))
     }
 
@@ -146,13 +169,21 @@ impl Api {
             user_profile: profile,
         };
         Ok(self
-            .v1(&SET_PROFILE, &["networking", hub_id(hub)?, "setUserProfile"], decode_json)
+            .v1(
+                &SET_PROFILE,
+                &["networking", hub_id(hub)?, "setUserProfile"],
+                decode_json,
+            )
             .json(&body))
     }
 
     /// `POST /networking/{id}/clearChat`: clears the hub's chats, or the channels named;
     /// answers what happened to each channel.
-    pub fn clear_hub_chat(&self, hub: &HubId, clearing: &ChatClearing) -> Result<Call<Vec<ChannelCleared>>, Error> {
+    pub fn clear_hub_chat(
+        &self,
+        hub: &HubId,
+        clearing: &ChatClearing,
+    ) -> Result<Call<Vec<ChannelCleared>>, Error> {
         if let Some(channels) = &clearing.channels {
             if channels.is_empty() {
                 return Err(Error::invalid(
@@ -165,7 +196,11 @@ impl Api {
             }
         }
         Ok(self
-            .v1(&CLEAR_CHAT, &["networking", hub_id(hub)?, "clearChat"], decode_json)
+            .v1(
+                &CLEAR_CHAT,
+                &["networking", hub_id(hub)?, "clearChat"],
+                decode_json,
+            )
             .json(clearing))
     }
 

@@ -57,11 +57,7 @@ impl Api {
             email: non_blank("registrant email", email)?,
         };
         Ok(self
-            .v1(
-                &UNREGISTER,
-                &["event", event_id(event)?, "registrant"],
-                no_answer,
-            )
+            .v1(&UNREGISTER, &["event", event_id(event)?, "registrant"], no_answer)
             .json(&body))
     }
 
@@ -81,7 +77,11 @@ impl Api {
 }
 
 /// A registration's answer must carry the join URL: it is what registering is for.
-pub(super) fn decode_registered(call: &'static str, body: &[u8], at: SystemTime) -> Result<Registered, Error> {
+pub(super) fn decode_registered(
+    call: &'static str,
+    body: &[u8],
+    at: SystemTime,
+) -> Result<Registered, Error> {
     let registrant: Registrant = decode_json(call, body, at)?;
     Registered::from_registrant(registrant).ok_or(Error::UnexpectedBody {
         call,

@@ -12,9 +12,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use url::Url;
 
-use super::call::{
-    Api, Call, CallKind, Decoder, Route, decode_json, no_answer, removal, route, segment,
-};
+use super::call::{Api, Call, CallKind, Decoder, Route, decode_json, no_answer, removal, route, segment};
 use crate::sequel::error::Error;
 use crate::sequel::models::{CompanyId, EventId};
 use crate::sequel::subscription::{
