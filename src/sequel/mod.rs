@@ -6,6 +6,18 @@
 //! transports over [`request`], which renders each endpoint as a plain value and parses
 //! Sequel's answers without doing I/O. With both features on, both clients work side by side.
 //!
+//! Sequel's areas and where their calls are (on [`blocking::Client`] too):
+//!
+//! | area | reached by | calls |
+//! |---|---|---|
+//! | events and registrants | `client` | `embed_url`, `register`, `register_or_get`, `register_all`, `registrants`, `registrant`, `unregister`, `add_presenter`, `remove_presenter`, `add_organizer`, `remove_organizer`, `event`, `company_events`, `create_event`, `update_event`, `clone_event`, `delete_event`, `available_replays` |
+//! | networking hubs | `client.networking()` ([`Networking`]) | `embed_url`, `register`, `unregister`, `participants`, `invite`, `set_user_profile`, `clear_chat`, `circle_recording`, `create`, `get`, `update` |
+//! | companies | `client.companies()` ([`Companies`]) | `get`, `update`, `create_child`, `children`, `update_metadata`, `circle_recordings` |
+//! | customizations and themes | `client.customizations()` ([`Customizations`]) | `company`, `set_company`, `delete_company`, `event`, `set_event`, `delete_event`, `default_theme`, `fonts`, `add_font`, `delete_font`, `suggested_palettes`, `company_theme`, `event_theme` |
+//! | simulive and media | `client.media()` ([`Media`]) | `set_simulive`, `remove_simulive`, `create_asset`, `upload_asset` |
+//! | analytics | `client` | `user_activity`, `user_activity_pages`, `top_participants`, `video_views` |
+//! | webhook subscriptions | `client` | `subscribe_webhook`, `webhook_subscription`, `update_webhook`, `renew_webhook`, `keep_webhook_alive`, `unsubscribe_webhook` |
+//!
 //! Authentication is OAuth client credentials: the client asks Sequel for an access token,
 //! caches it, renews it before it expires (or after a `401`), and sends it as
 //! `Authorization: Bearer` on every call.

@@ -23,6 +23,17 @@
 //! assert_eq!(embed.as_url().host_str(), Some("embed.sequel.io"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Hosts
+//!
+//! Sequel's reference lists its operations under one server, `https://api.introvoke.com/api/v1`.
+//! The crate sends them to three roots, each a setting:
+//!
+//! | root | default | operations | evidence |
+//! |---|---|---|---|
+//! | [`base_url`](Api::base_url) | [`DEFAULT_BASE_URL`] | `{base}/api/v1/...`: events, registrants, hubs, companies, customizations; `{base}/api/oauth/token` | evidenced (the reference's server; Sequel's own samples) |
+//! | [`analytics_url`](Api::analytics_url) | [`DEFAULT_ANALYTICS_URL`] | `{analytics}/api/analytics/...` | user activity evidenced by real use; the other two reports inferred to live beside it |
+//! | [`platform_url`](Api::platform_url) | the base URL | `{platform}/api/client/...` (simulive), `{platform}/api/media/...` (media), `{platform}/api/v3/...` (the public themes, sent without the token) | inferred: joined literally under `/api/v1` they would give `/api/v1/api/...` and `/api/v1/v3/...`; analytics' `/api/...` paths live at a host root, and Sequel's own code calls `{api}/api/v3` |
 
 mod analytics;
 mod call;
