@@ -229,7 +229,7 @@ fn companies_form_a_tree_with_metadata_and_recordings(kind: Kind) {
     let children = call!(bed, companies().children(&own)).unwrap();
     assert_eq!(
         children.iter().map(|c| c.uid.clone()).collect::<Vec<_>>(),
-        [child.uid.clone()]
+        std::slice::from_ref(&child.uid)
     );
     assert_eq!(
         children[0].metadata.as_ref().and_then(|m| m.get("region")),

@@ -24,12 +24,15 @@ fn api() -> Api {
     Api::new("https://api.introvoke.com").unwrap()
 }
 
+/// How a call reads an answer, its result dropped.
+type Reader = Box<dyn Fn(http::Response<Vec<u8>>) -> Result<(), event_sso::sequel::Error>>;
+
 /// One call of the crate, ready to be checked: its name, the request it makes, and how it
 /// reads an answer.
 struct Probe {
     name: &'static str,
     request: http::Request<Vec<u8>>,
-    read: Box<dyn Fn(http::Response<Vec<u8>>) -> Result<(), event_sso::sequel::Error>>,
+    read: Reader,
 }
 
 fn probe<T: 'static>(call: Result<Call<T>, event_sso::sequel::Error>) -> Probe {

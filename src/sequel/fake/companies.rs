@@ -5,16 +5,9 @@
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use super::records::Company;
 use super::reply::Reply;
 use super::state::{State, only_keys};
-
-pub(super) struct Company {
-    pub(super) name: String,
-    pub(super) logo: String,
-    pub(super) parent: Option<String>,
-    /// Sequel's `Metadata`: `{ key: [{ value }] }`.
-    pub(super) metadata: serde_json::Map<String, Value>,
-}
 
 impl Company {
     pub(super) fn named(name: &str, parent: Option<&str>) -> Company {

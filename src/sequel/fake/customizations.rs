@@ -124,8 +124,8 @@ impl State {
                     return Reply::empty(StatusCode::NOT_FOUND);
                 }
                 let event = (*event).to_owned();
-                match method {
-                    &Method::GET => {
+                match *method {
+                    Method::GET => {
                         let theme = match full {
                             true => {
                                 let company = self.events[&event].company_id.clone();
@@ -138,14 +138,14 @@ impl State {
                         };
                         Reply::json(StatusCode::OK, &theme)
                     }
-                    &Method::POST => match theme(body) {
+                    Method::POST => match theme(body) {
                         Some(theme) => {
                             self.event_themes.insert(event, theme);
                             Reply::empty(StatusCode::ACCEPTED)
                         }
                         None => Reply::empty(StatusCode::BAD_REQUEST),
                     },
-                    &Method::DELETE => {
+                    Method::DELETE => {
                         self.event_themes.remove(&event);
                         Reply::empty(StatusCode::OK)
                     }

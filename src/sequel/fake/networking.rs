@@ -8,25 +8,9 @@ use std::time::Duration;
 use http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
+use super::records::{Hub, Roster};
 use super::reply::Reply;
-use super::state::{Place, Roster, State, embed_url, only_keys};
-
-pub(super) struct Hub {
-    /// `friendlyName`, `company`, `organizers`, `networkingHubRooms` and `whitelabel`.
-    pub(super) fields: Map<String, Value>,
-    pub(super) roster: Roster,
-    /// Who is in the hub, as `participantsList` answers: `{meta: {userId, username, email,
-    /// avatar}, when}`.
-    pub(super) participants: Vec<Value>,
-    /// `(from, to)` user ids of the invitations sent.
-    pub(super) invitations: Vec<(String, String)>,
-    /// Profile photos set, by user id.
-    pub(super) profiles: HashMap<String, Value>,
-    /// Each chat channel's messages, and whether each is hidden.
-    pub(super) chat: HashMap<String, Vec<(String, bool)>>,
-    /// Circle recordings, by `(circle id, recording id)`.
-    pub(super) recordings: HashMap<(String, String), String>,
-}
+use super::state::{Place, State, embed_url, only_keys};
 
 impl Hub {
     fn new(id: &str, fields: Map<String, Value>) -> Hub {

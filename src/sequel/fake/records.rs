@@ -1,11 +1,12 @@
 //! What the fake keeps beside its events: subscriptions, deliveries to send and made, the
-//! attendance tests record, and every request it received.
+//! attendance tests record, every request it received, registrants, companies and hubs.
 
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// A stored subscription.
 pub(super) struct Subscription {
@@ -119,4 +120,39 @@ impl std::fmt::Debug for Delivered {
             .field("done", &self.done)
             .finish_non_exhaustive()
     }
+}
+
+/// The people registered for an event or a hub.
+#[derive(Default)]
+pub(super) struct Roster {
+    pub(super) registrants: Vec<Value>,
+    /// Lower-cased e-mails of `registrants`, for the one-registration-per-e-mail rule.
+    pub(super) emails: HashSet<String>,
+}
+
+/// A company of the fake's tree.
+pub(super) struct Company {
+    pub(super) name: String,
+    pub(super) logo: String,
+    pub(super) parent: Option<String>,
+    /// Sequel's `Metadata`: `{ key: [{ value }] }`.
+    pub(super) metadata: serde_json::Map<String, Value>,
+}
+
+/// A networking hub and everything in it.
+pub(super) struct Hub {
+    /// `friendlyName`, `company`, `organizers`, `networkingHubRooms` and `whitelabel`.
+    pub(super) fields: Map<String, Value>,
+    pub(super) roster: Roster,
+    /// Who is in the hub, as `participantsList` answers: `{meta: {userId, username, email,
+    /// avatar}, when}`.
+    pub(super) participants: Vec<Value>,
+    /// `(from, to)` user ids of the invitations sent.
+    pub(super) invitations: Vec<(String, String)>,
+    /// Profile photos set, by user id.
+    pub(super) profiles: HashMap<String, Value>,
+    /// Each chat channel's messages, and whether each is hidden.
+    pub(super) chat: HashMap<String, Vec<(String, bool)>>,
+    /// Circle recordings, by `(circle id, recording id)`.
+    pub(super) recordings: HashMap<(String, String), String>,
 }

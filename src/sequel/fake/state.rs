@@ -2,7 +2,7 @@
 //! request at a time with no I/O, so the server around it stays plumbing. The webhook and
 //! analytics routes are in `hooks.rs` and `analytics.rs`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use aws_lc_rs::hmac;
@@ -15,9 +15,7 @@ use url::Url;
 
 use crate::sequel::webhook::WebhookType;
 
-use super::companies::Company;
-use super::networking::Hub;
-use super::records::{Outgoing, Subscription, Watch, unix_now};
+use super::records::{Company, Hub, Outgoing, Roster, Subscription, Watch, unix_now};
 use super::reply::{Reply, message};
 
 pub(super) struct Event {
@@ -27,14 +25,6 @@ pub(super) struct Event {
     pub(super) presenters: Vec<String>,
     pub(super) organizers: Vec<String>,
     pub(super) roster: Roster,
-}
-
-/// The people registered for an event or a hub.
-#[derive(Default)]
-pub(super) struct Roster {
-    pub(super) registrants: Vec<Value>,
-    /// Lower-cased e-mails of `registrants`, for the one-registration-per-e-mail rule.
-    pub(super) emails: HashSet<String>,
 }
 
 /// What people register for: an event, or a networking hub.
