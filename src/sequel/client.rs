@@ -17,7 +17,9 @@ use super::credentials::{AccessToken, Credentials, TokenGrant};
 use super::error::{Error, TransportKind};
 use super::event::{Event, EventClone, EventUpdate, NewEvent, Replay};
 use super::models::{CompanyId, EmbedUrl, EventId, Registered, Registrant, Registration, Viewer};
-use super::request::{ActivityPages, Attempts, Call, Next, Settled, TokenCache, find_registrant, jitter};
+use super::request::{
+    ActivityPages, Attempts, Call, Next, Outgoing, Settled, TokenCache, find_registrant, jitter,
+};
 use super::subscription::{
     KEEP_ALIVE_EXTENSION_DAYS, KeepAlive, KeptAlive, NewSubscription, Subscribed, SubscriptionId,
     SubscriptionUpdate, WebhookSubscription,
@@ -427,9 +429,23 @@ impl Client {
     /// waits to retry.
     async fn run<T>(&self, call: Call<T>, in_flight: Option<&Semaphore>) -> (Result<T, Error>, bool) {
         let config = &self.inner.config;
-        let mut attempts = Attempts::new(&call, &config.retry, Instant::now() + config.deadline);
+        let attempts = Attempts::new(&call, &config.retry, Instant::now() + config.deadline);
+        let (answer, maybe_applied) = self.attempt(call.outgoing(), attempts, in_flight).await;
+        // A body that does not decode is never retried, so it is read once the attempts are over.
+        let result = answer.and_then(|answer| call.decode(&answer.body, answer.received_at));
+        (call.settle(result, maybe_applied), maybe_applied)
+    }
+
+    /// The attempts of one call until one is answered `2xx` or they are over; whatever the call
+    /// answers, so this loop is compiled once.
+    async fn attempt(
+        &self,
+        call: Outgoing<'_>,
+        mut attempts: Attempts<'_>,
+        in_flight: Option<&Semaphore>,
+    ) -> (Result<Answer, Error>, bool) {
         #[cfg(feature = "tracing")]
-        let span = tracing::debug_span!("sequel", call = call.name());
+        let span = tracing::debug_span!("sequel", call = call.name);
         loop {
             // The semaphore is never closed, so acquiring only fails if it were; then the
             // attempt goes without a permit rather than not at all.
@@ -446,16 +462,17 @@ impl Client {
                 false => None,
             };
             let started = Instant::now();
-            let answer = self.send(&call, token.as_ref(), deadline).await;
+            let answer = self.send(call, token.as_ref(), deadline).await;
             #[cfg(feature = "tracing")]
             let status = answer.as_ref().ok().map(|answer| answer.status.as_u16());
-            let outcome = answer.and_then(|answer| {
-                call.read(
+            let outcome = answer.and_then(|answer| match answer.status.is_success() {
+                true => Ok(answer),
+                false => Err(call.refusal(
                     answer.status,
                     answer.retry_after.as_ref(),
                     &answer.body,
                     answer.received_at,
-                )
+                )),
             });
             #[cfg(feature = "tracing")]
             trace(
@@ -468,10 +485,7 @@ impl Client {
             #[cfg(not(feature = "tracing"))]
             let _ = started;
             match attempts.next(outcome, Instant::now(), jitter) {
-                Next::Done(result) => {
-                    let maybe_applied = attempts.maybe_applied();
-                    return (call.settle(result, maybe_applied), maybe_applied);
-                }
+                Next::Done(result) => return (result, attempts.maybe_applied()),
                 Next::RenewToken => {
                     if let Some(refused) = &token {
                         self.inner.tokens.reject(refused);
@@ -498,9 +512,9 @@ impl Client {
 
     /// One attempt, over by `deadline`: reqwest's own timer bounds it (the client's timeout,
     /// or what is left before the deadline if that is less), so no second timer is needed.
-    async fn send<T>(
+    async fn send(
         &self,
-        call: &Call<T>,
+        call: Outgoing<'_>,
         token: Option<&AccessToken>,
         deadline: Instant,
     ) -> Result<Answer, Error> {

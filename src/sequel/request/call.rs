@@ -271,40 +271,21 @@ impl<T> Call<T> {
             .as_str()
             .parse()
             .map_err(|_| Error::invalid("base_url", "does not make a valid request URI"))?;
-        *request.headers_mut() = self.headers(token)?;
+        *request.headers_mut() = headers(self.kind, token)?;
         Ok(request)
     }
 
-    /// The parts of the request, for the crate's own transport, which sends them without
-    /// going through `http::Request` (no copy of the body, no second parse of the URL).
+    /// The call as the crate's own transport sends it, apart from what it answers: its loop
+    /// is then compiled once, not once per result type.
     #[cfg(any(feature = "async", feature = "blocking"))]
-    pub(crate) fn parts(
-        &self,
-        token: Option<&AccessToken>,
-    ) -> Result<(&Method, &Url, http::HeaderMap, Option<Bytes>), Error> {
-        Ok((&self.method, &self.url, self.headers(token)?, self.body.clone()))
-    }
-
-    fn headers(&self, token: Option<&AccessToken>) -> Result<http::HeaderMap, Error> {
-        // Room for the transport's own (user agent, host, length) too, so none makes it grow.
-        let mut headers = http::HeaderMap::with_capacity(8);
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        // Sequel's own samples send it on every call, GETs included.
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        // Only the calls that need the token carry it: a public call may go to another host.
-        match (token, self.needs_token()) {
-            (Some(token), true) => {
-                headers.insert(AUTHORIZATION, token.header_value()?);
-            }
-            (None, true) => {
-                return Err(Error::invalid(
-                    "access token",
-                    "this call needs one: get it with `Api::token` and pass it",
-                ));
-            }
-            (_, false) => {}
+    pub(crate) fn outgoing(&self) -> Outgoing<'_> {
+        Outgoing {
+            name: self.name,
+            method: &self.method,
+            url: &self.url,
+            body: self.body.as_ref(),
+            kind: self.kind,
         }
-        Ok(headers)
     }
 
     /// Reads Sequel's answer, which arrived at `received_at` (the clock is not read here; a
@@ -324,20 +305,108 @@ impl<T> Call<T> {
         body: &[u8],
         received_at: SystemTime,
     ) -> Result<T, Error> {
-        if status.is_success() {
-            return (self.decode)(self.name, body, received_at);
-        }
-        if status.is_redirection() {
-            return Err(Error::Redirected {
-                call: self.name,
+        match status.is_success() {
+            true => self.decode(body, received_at),
+            false => Err(refusal(
+                self.name,
+                self.kind,
                 status,
-            });
+                retry_after,
+                body,
+                received_at,
+            )),
         }
-        let error = api_error(status, retry_after, body, received_at);
-        match (self.kind, status.as_u16()) {
-            (CallKind::Token, 401 | 403) => Err(Error::Auth(error)),
-            _ => Err(Error::Api(error)),
+    }
+
+    /// Reads a successful answer's body.
+    pub(crate) fn decode(&self, body: &[u8], received_at: SystemTime) -> Result<T, Error> {
+        (self.decode)(self.name, body, received_at)
+    }
+}
+
+/// A [`Call`] as the crate's transport sends it, whatever it answers: its request, and how
+/// a refusal reads.
+#[cfg(any(feature = "async", feature = "blocking"))]
+#[derive(Clone, Copy)]
+pub(crate) struct Outgoing<'a> {
+    pub(crate) name: &'static str,
+    method: &'a Method,
+    url: &'a Url,
+    body: Option<&'a Bytes>,
+    kind: CallKind,
+}
+
+#[cfg(any(feature = "async", feature = "blocking"))]
+impl Outgoing<'_> {
+    pub(crate) fn needs_token(&self) -> bool {
+        self.kind == CallKind::V1
+    }
+
+    /// The parts of the request, which the transport sends without going through
+    /// `http::Request` (no copy of the body, no second parse of the URL).
+    pub(crate) fn parts(
+        &self,
+        token: Option<&AccessToken>,
+    ) -> Result<(&Method, &Url, http::HeaderMap, Option<Bytes>), Error> {
+        Ok((
+            self.method,
+            self.url,
+            headers(self.kind, token)?,
+            self.body.cloned(),
+        ))
+    }
+
+    /// The error a status other than `2xx` means.
+    pub(crate) fn refusal(
+        &self,
+        status: StatusCode,
+        retry_after: Option<&HeaderValue>,
+        body: &[u8],
+        received_at: SystemTime,
+    ) -> Error {
+        refusal(self.name, self.kind, status, retry_after, body, received_at)
+    }
+}
+
+fn headers(kind: CallKind, token: Option<&AccessToken>) -> Result<http::HeaderMap, Error> {
+    // Room for the transport's own (user agent, host, length) too, so none makes it grow.
+    let mut headers = http::HeaderMap::with_capacity(8);
+    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    // Sequel's own samples send it on every call, GETs included.
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    // Only the calls that need the token carry it: a public call may go to another host.
+    match (token, kind == CallKind::V1) {
+        (Some(token), true) => {
+            headers.insert(AUTHORIZATION, token.header_value()?);
         }
+        (None, true) => {
+            return Err(Error::invalid(
+                "access token",
+                "this call needs one: get it with `Api::token` and pass it",
+            ));
+        }
+        (_, false) => {}
+    }
+    Ok(headers)
+}
+
+/// The error an answer other than `2xx` means: a redirect is refused, a refused token request
+/// is [`Error::Auth`], and the rest [`Error::Api`].
+fn refusal(
+    call: &'static str,
+    kind: CallKind,
+    status: StatusCode,
+    retry_after: Option<&HeaderValue>,
+    body: &[u8],
+    received_at: SystemTime,
+) -> Error {
+    if status.is_redirection() {
+        return Error::Redirected { call, status };
+    }
+    let error = api_error(status, retry_after, body, received_at);
+    match (kind, status.as_u16()) {
+        (CallKind::Token, 401 | 403) => Error::Auth(error),
+        _ => Error::Api(error),
     }
 }
 
@@ -399,18 +468,36 @@ pub(super) fn event_id(event: &EventId) -> Result<&str, Error> {
     segment("event id", event.as_str())
 }
 
+/// Reads a JSON answer: for the small answers most calls get (see [`decode_json_fast`]).
 pub(super) fn decode_json<T: DeserializeOwned>(
     call: &'static str,
     body: &[u8],
     _: SystemTime,
 ) -> Result<T, Error> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(Error::UnexpectedBody {
+    non_empty(call, body)?;
+    crate::json::read_slice(body).map_err(|source| Error::Decode { call, source })
+}
+
+/// Reads a JSON answer in one pass where it can: for the answers that are large or on every
+/// page view (registrant and event lists, registrations), at the cost of twice the compiled
+/// code for the type.
+pub(super) fn decode_json_fast<T: DeserializeOwned>(
+    call: &'static str,
+    body: &[u8],
+    _: SystemTime,
+) -> Result<T, Error> {
+    non_empty(call, body)?;
+    crate::json::from_slice(body).map_err(|source| Error::Decode { call, source })
+}
+
+fn non_empty(call: &'static str, body: &[u8]) -> Result<(), Error> {
+    match body.iter().all(u8::is_ascii_whitespace) {
+        true => Err(Error::UnexpectedBody {
             call,
             reason: "the body is empty where JSON was expected",
-        });
+        }),
+        false => Ok(()),
     }
-    crate::json::from_slice(body).map_err(|source| Error::Decode { call, source })
 }
 
 fn api_error(

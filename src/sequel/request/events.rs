@@ -7,7 +7,9 @@ use http::Method;
 use serde::Serialize;
 use url::Url;
 
-use super::call::{Api, Call, Route, decode_json, event_id, no_answer, non_blank, removal, route, segment};
+use super::call::{
+    Api, Call, Route, decode_json, decode_json_fast, event_id, no_answer, non_blank, removal, route, segment,
+};
 use crate::sequel::error::Error;
 use crate::sequel::event::{Event, EventClone, EventFields, EventUpdate, NewEvent, Replay};
 use crate::sequel::models::{CompanyId, EmbedUrl, EventId, Viewer};
@@ -46,7 +48,7 @@ impl Api {
     /// `GET /company/{companyId}/events`: every event of the company.
     pub fn company_events(&self, company: &CompanyId) -> Result<Call<Vec<Event>>, Error> {
         let company = segment("company id", company.as_str())?;
-        Ok(self.v1(&COMPANY_EVENTS, &["company", company, "events"], decode_json))
+        Ok(self.v1(&COMPANY_EVENTS, &["company", company, "events"], decode_json_fast))
     }
 
     /// `POST /event/create`: creates an event; returns it. Not repeated on `5xx`: the first

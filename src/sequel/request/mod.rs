@@ -49,6 +49,8 @@ mod token;
 mod webhooks;
 
 pub use analytics::ActivityPages;
+#[cfg(any(feature = "async", feature = "blocking"))]
+pub(crate) use call::Outgoing;
 pub use call::{
     Api, Call, DEFAULT_ANALYTICS_URL, DEFAULT_AUDIENCE, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,

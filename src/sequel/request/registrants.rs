@@ -12,7 +12,7 @@ use std::time::SystemTime;
 use http::Method;
 use serde::Serialize;
 
-use super::call::{Api, Call, Route, decode_json, event_id, no_answer, non_blank, removal, route};
+use super::call::{Api, Call, Route, decode_json_fast, event_id, no_answer, non_blank, removal, route};
 use crate::sequel::error::Error;
 use crate::sequel::models::{EventId, Registered, Registrant, Registration};
 
@@ -43,7 +43,7 @@ impl Api {
         Ok(self.v1(
             &REGISTRANTS,
             &["event", event_id(event)?, "registrants"],
-            decode_json,
+            decode_json_fast,
         ))
     }
 
@@ -82,7 +82,7 @@ pub(super) fn decode_registered(
     body: &[u8],
     at: SystemTime,
 ) -> Result<Registered, Error> {
-    let registrant: Registrant = decode_json(call, body, at)?;
+    let registrant: Registrant = decode_json_fast(call, body, at)?;
     Registered::from_registrant(registrant).ok_or(Error::UnexpectedBody {
         call,
         reason: "the registration has no readable `join_url`",
