@@ -56,6 +56,10 @@ enum Problem {
     DuplicateField(&'static str),
     /// A type's own check failed; its message may quote the value, so it is not kept.
     Rejected,
+    /// A list read element by element is not a JSON array of values.
+    NotAList,
+    /// A list read element by element ends before its closing `]`.
+    ListEndsEarly,
 }
 
 impl JsonError {
@@ -87,6 +91,16 @@ impl JsonError {
     /// A value that could not be written as JSON.
     pub(crate) fn unserializable() -> JsonError {
         JsonError::new(Problem::Rejected)
+    }
+
+    /// A list read element by element is not a JSON array, at or after element `index`.
+    pub(crate) fn not_a_list(index: usize) -> JsonError {
+        JsonError::new(Problem::NotAList).at(&Path::Index(&Path::Root, index))
+    }
+
+    /// A list read element by element ended before its closing `]`, after `count` elements.
+    pub(crate) fn list_ends_early(count: usize) -> JsonError {
+        JsonError::new(Problem::ListEndsEarly).at(&Path::Index(&Path::Root, count))
     }
 
     fn at(mut self, path: &Path<'_>) -> JsonError {
@@ -127,6 +141,8 @@ impl fmt::Display for JsonError {
             Problem::MissingField(field) => write!(f, "missing field `{field}`")?,
             Problem::DuplicateField(field) => write!(f, "duplicate field `{field}`")?,
             Problem::Rejected => f.write_str("a value its type does not accept")?,
+            Problem::NotAList => f.write_str("not a JSON array of values")?,
+            Problem::ListEndsEarly => f.write_str("the list ends before its closing `]`")?,
         }
         match &self.path {
             Some(path) => write!(f, " at {path}"),
@@ -243,6 +259,17 @@ pub(crate) fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonErr
 pub(crate) fn read_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonError> {
     let value: Value = serde_json::from_slice(bytes).map_err(|error| JsonError::syntax(&error))?;
     from_value(value)
+}
+
+/// Parses `bytes`, element `index` of a list, and reads a `T` from it: as [`from_slice`],
+/// with every error placed under `[index]`.
+pub(crate) fn from_element<T: DeserializeOwned>(bytes: &[u8], index: usize) -> Result<T, JsonError> {
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
+    let path = Path::Index(&Path::Root, index);
+    let value: Value = serde_json::from_slice(bytes).map_err(|error| JsonError::syntax(&error).at(&path))?;
+    T::deserialize(Reader { value, path: &path }).map_err(|e| e.at(&path))
 }
 
 /// Reads a `T` from an already parsed document.

@@ -138,6 +138,27 @@ impl Client {
         self.run(self.engine.registrant(event, email))?
     }
 
+    /// Everyone registered for the event, each read as their part of Sequel's answer arrives,
+    /// when the iterator is advanced: memory holds one registrant at a time. See
+    /// [`sequel::Client::stream_registrants`](super::Client::stream_registrants).
+    pub fn stream_registrants(
+        &self,
+        event: &EventId,
+    ) -> impl Iterator<Item = Result<Registrant, Error>> + '_ {
+        let mut list = Box::pin(self.engine.stream_registrants(event));
+        let mut over = false;
+        std::iter::from_fn(move || {
+            use futures_util::StreamExt;
+            if over {
+                return None;
+            }
+            self.run(list.next()).unwrap_or_else(|inside| {
+                over = true;
+                Some(Err(inside))
+            })
+        })
+    }
+
     /// See [`sequel::Client::unregister`](super::Client::unregister).
     pub fn unregister(&self, event: &EventId, email: &str) -> Result<(), Error> {
         self.run(self.engine.unregister(event, email))?

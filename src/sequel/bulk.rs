@@ -243,9 +243,20 @@ impl<'a> Tally<'a> {
         self.progress.already_registered + self.progress.unconfirmed > 0
     }
 
+    /// The e-mails (as [`email_key`] reads them) of the registrations that need the
+    /// registrants list: a lookup keeps only their entries.
+    pub(crate) fn wanted(&self) -> std::collections::HashSet<String> {
+        self.pending
+            .iter()
+            .flatten()
+            .filter(|(_, settled)| settled.needs_lookup())
+            .map(|(registration, _)| email_key(&registration.email))
+            .collect()
+    }
+
     /// The report, with every registration that needs it matched by e-mail (see
-    /// [`email_key`]) to `registrants`, fetched once when
-    /// [`needs_registrants`](Self::needs_registrants) said so.
+    /// [`email_key`]) to `registrants` (the list's entries for [`wanted`](Self::wanted), or
+    /// more), read once when [`needs_registrants`](Self::needs_registrants) said so.
     pub(crate) fn finish(self, registrants: Result<Vec<Registrant>, Error>) -> BulkReport {
         let (registrants, lookup_error) = match registrants {
             Ok(registrants) => (registrants, None),

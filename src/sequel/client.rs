@@ -18,7 +18,7 @@ use super::error::{Error, TransportKind};
 use super::event::{Event, EventClone, EventUpdate, NewEvent, Replay};
 use super::models::{CompanyId, EmbedUrl, EventId, Registered, Registrant, Registration, Viewer};
 use super::request::{
-    ActivityPages, Attempts, Call, Next, Outgoing, Settled, TokenCache, find_registrant, jitter,
+    ActivityPages, Attempts, Call, ListReader, Next, Outgoing, Settled, TokenCache, email_key, jitter,
 };
 use super::subscription::{
     KEEP_ALIVE_EXTENSION_DAYS, KeepAlive, KeptAlive, NewSubscription, Subscribed, SubscriptionId,
@@ -136,7 +136,7 @@ impl Client {
     ) -> Result<Registered, Error> {
         let settled = self.register_by_email(event, registration, None).await;
         let found = match settled.needs_lookup() {
-            true => find_registrant(self.registrants(event).await?, &registration.email),
+            true => self.registrant(event, &registration.email).await?,
             false => None,
         };
         settled.into_registered(found)
@@ -165,9 +165,74 @@ impl Client {
 
     /// The registration of `email`, matched as Sequel matches e-mails (ignoring case and
     /// surrounding spaces), or `None` when it is not registered. Sequel has no lookup by
-    /// e-mail, so this reads the registrants list.
+    /// e-mail, so this reads the registrants list, element by element as it arrives
+    /// ([`stream_registrants`](Self::stream_registrants)), keeping only the match and
+    /// stopping there: any size of event, in constant memory.
     pub async fn registrant(&self, event: &EventId, email: &str) -> Result<Option<Registrant>, Error> {
-        Ok(find_registrant(self.registrants(event).await?, email))
+        let wanted = email_key(email);
+        let mut list = std::pin::pin!(self.stream_registrants(event));
+        while let Some(registrant) = list.next().await {
+            let registrant = registrant?;
+            if registrant.email.as_deref().map(email_key).as_ref() == Some(&wanted) {
+                return Ok(Some(registrant));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Everyone registered for the event, each read as their part of Sequel's answer arrives:
+    /// memory holds one registrant at a time, however many there are.
+    ///
+    /// Sequel sends the list whole, in one answer; this reads it without holding it. So it is
+    /// not bounded by [`max_response_bytes`](super::ClientBuilder::max_response_bytes), which
+    /// bounds what is held: one registrant larger than
+    /// [`DEFAULT_MAX_ELEMENT_BYTES`](super::request::DEFAULT_MAX_ELEMENT_BYTES) (1 MiB) fails the
+    /// read instead. Getting the answer is retried as any read is; once registrants have come,
+    /// a failure is the stream's last item, since a retry would send them again. The
+    /// client's [`timeout`](super::ClientBuilder::timeout) bounds the whole answer: raise it
+    /// for a list that takes longer to arrive. A registrant that does not read is an error
+    /// naming its index (`[41].email`), and the ones after it still come.
+    ///
+    /// ```no_run
+    /// # async fn run(client: event_sso::sequel::Client, event: event_sso::sequel::EventId) -> Result<(), event_sso::sequel::Error> {
+    /// use futures_util::TryStreamExt;
+    ///
+    /// let mut registrants = std::pin::pin!(client.stream_registrants(&event));
+    /// let mut count = 0;
+    /// while let Some(registrant) = registrants.try_next().await? {
+    ///     count += usize::from(registrant.join_url.is_some());
+    /// }
+    /// println!("{count} join URLs");
+    /// # Ok(()) }
+    /// ```
+    pub fn stream_registrants(
+        &self,
+        event: &EventId,
+    ) -> impl futures_util::Stream<Item = Result<Registrant, Error>> + Send + 'static {
+        let start = Reading::Start(self.clone(), self.inner.config.api.registrants(event));
+        futures_util::stream::unfold(start, Reading::next)
+    }
+
+    /// The registrants list's entries for `wanted` (e-mails as [`email_key`] reads them), read
+    /// element by element.
+    async fn find_registrants(
+        &self,
+        event: &EventId,
+        wanted: &std::collections::HashSet<String>,
+    ) -> Result<Vec<Registrant>, Error> {
+        let mut found = Vec::new();
+        let mut list = std::pin::pin!(self.stream_registrants(event));
+        while let Some(registrant) = list.next().await {
+            let registrant = registrant?;
+            if registrant
+                .email
+                .as_deref()
+                .is_some_and(|email| wanted.contains(&email_key(email)))
+            {
+                found.push(registrant);
+            }
+        }
+        Ok(found)
     }
 
     /// Removes the registration of `email`.
@@ -407,7 +472,7 @@ impl Client {
             tally.record(index, registration, settled);
         }
         let registrants = match tally.needs_registrants() {
-            true => self.registrants(event).await,
+            true => self.find_registrants(event, &tally.wanted()).await,
             false => Ok(Vec::new()),
         };
         tally.finish(registrants)
@@ -430,9 +495,19 @@ impl Client {
     async fn run<T>(&self, call: Call<T>, in_flight: Option<&Semaphore>) -> (Result<T, Error>, bool) {
         let config = &self.inner.config;
         let attempts = Attempts::new(&call, &config.retry, Instant::now() + config.deadline);
-        let (answer, maybe_applied) = self.attempt(call.outgoing(), attempts, in_flight).await;
+        let (answer, maybe_applied) = self
+            .attempt(call.outgoing(), attempts, in_flight, Take::Whole)
+            .await;
         // A body that does not decode is never retried, so it is read once the attempts are over.
         let result = answer.and_then(|answer| call.decode(&answer.body, answer.received_at));
+        #[cfg(feature = "tracing")]
+        if let Err(error) = &result
+            && error.is_decode()
+        {
+            let span = tracing::debug_span!("sequel", call = call.name());
+            let source = error_source(error);
+            tracing::debug!(parent: &span, error = %error, source, "sequel attempt failed");
+        }
         (call.settle(result, maybe_applied), maybe_applied)
     }
 
@@ -443,6 +518,7 @@ impl Client {
         call: Outgoing<'_>,
         mut attempts: Attempts<'_>,
         in_flight: Option<&Semaphore>,
+        take: Take,
     ) -> (Result<Answer, Error>, bool) {
         #[cfg(feature = "tracing")]
         let span = tracing::debug_span!("sequel", call = call.name);
@@ -462,7 +538,7 @@ impl Client {
                 false => None,
             };
             let started = Instant::now();
-            let answer = self.send(call, token.as_ref(), deadline).await;
+            let answer = self.send(call, token.as_ref(), deadline, take).await;
             #[cfg(feature = "tracing")]
             let status = answer.as_ref().ok().map(|answer| answer.status.as_u16());
             let outcome = answer.and_then(|answer| match answer.status.is_success() {
@@ -517,6 +593,7 @@ impl Client {
         call: Outgoing<'_>,
         token: Option<&AccessToken>,
         deadline: Instant,
+        take: Take,
     ) -> Result<Answer, Error> {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -533,6 +610,7 @@ impl Client {
             self.inner.http.clone(),
             request,
             self.inner.config.max_response_bytes,
+            take,
         );
         match self.inner.io {
             Io::InPlace => exchange.await,
@@ -559,11 +637,35 @@ pub(crate) enum Io {
     OnRuntime,
 }
 
-/// Sends `request` and reads the answer whole, up to `limit` bytes.
-async fn exchange(http: reqwest::Client, request: reqwest::Request, limit: usize) -> Result<Answer, Error> {
+/// What an attempt reads of a `2xx` answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Take {
+    /// The body, whole.
+    Whole,
+    /// Nothing yet: the caller reads the body as it arrives ([`Answer::rest`]).
+    Head,
+}
+
+/// Sends `request` and reads the answer whole, up to `limit` bytes; or, for `Take::Head`, a
+/// `2xx` answer's head alone.
+async fn exchange(
+    http: reqwest::Client,
+    request: reqwest::Request,
+    limit: usize,
+    take: Take,
+) -> Result<Answer, Error> {
     let mut response = http.execute(request).await.map_err(transport_error)?;
     let status = response.status();
     let retry_after = response.headers().get(RETRY_AFTER).cloned();
+    if take == Take::Head && status.is_success() {
+        return Ok(Answer {
+            status,
+            retry_after,
+            body: Bytes::new(),
+            received_at: SystemTime::now(),
+            rest: Some(response),
+        });
+    }
     let body = match response.content_length() {
         Some(length) if length > limit as u64 => return Err(Error::BodyTooLarge { limit }),
         // Declared and within the limit, and reqwest reads no further: take it in one go.
@@ -584,15 +686,71 @@ async fn exchange(http: reqwest::Client, request: reqwest::Request, limit: usize
         retry_after,
         body,
         received_at: SystemTime::now(),
+        rest: None,
     })
 }
 
-/// What came back from one attempt, read whole.
+/// What came back from one attempt: read whole, or (`rest`) still arriving.
 struct Answer {
     status: StatusCode,
     retry_after: Option<HeaderValue>,
     body: Bytes,
     received_at: SystemTime,
+    /// The answer whose body is still to be read, for [`Take::Head`].
+    rest: Option<reqwest::Response>,
+}
+
+/// Where a stream of registrants stands: about to ask, reading the answer, or over.
+enum Reading {
+    Start(Client, Result<Call<Vec<Registrant>>, Error>),
+    Body(reqwest::Response, ListReader<Registrant>),
+    Over,
+}
+
+impl Reading {
+    /// The next registrant, and where the stream stands after it.
+    async fn next(self) -> Option<(Result<Registrant, Error>, Reading)> {
+        let (mut response, mut list) = match self {
+            Reading::Start(client, call) => match client.open_list(call).await {
+                Ok(open) => open,
+                Err(error) => return Some((Err(error), Reading::Over)),
+            },
+            Reading::Body(response, list) => (response, list),
+            Reading::Over => return None,
+        };
+        loop {
+            if let Some(registrant) = list.next() {
+                return Some((registrant, Reading::Body(response, list)));
+            }
+            let read = match response.chunk().await {
+                Ok(Some(chunk)) => list.feed(&chunk),
+                Ok(None) => return list.finish().err().map(|error| (Err(error), Reading::Over)),
+                Err(error) => Err(transport_error(error)),
+            };
+            if let Err(error) = read {
+                return Some((Err(error), Reading::Over));
+            }
+        }
+    }
+}
+
+impl Client {
+    /// Sends a list call, retried as any call until a `2xx` answer's head arrives; gives the
+    /// answer, its body still to come, and the reader for it.
+    async fn open_list(
+        &self,
+        call: Result<Call<Vec<Registrant>>, Error>,
+    ) -> Result<(reqwest::Response, ListReader<Registrant>), Error> {
+        let call = call?;
+        let config = &self.inner.config;
+        let attempts = Attempts::new(&call, &config.retry, Instant::now() + config.deadline);
+        let (answer, _) = self.attempt(call.outgoing(), attempts, None, Take::Head).await;
+        let response = answer?.rest.ok_or(Error::UnexpectedBody {
+            call: call.name(),
+            reason: "the answer came without its body",
+        })?;
+        Ok((response, ListReader::new(call.name())))
+    }
 }
 
 /// `step`, or a timeout once the call's deadline passes.

@@ -40,6 +40,7 @@ mod call;
 mod companies;
 mod customizations;
 mod events;
+mod list;
 mod media;
 mod networking;
 mod registrants;
@@ -55,6 +56,7 @@ pub use call::{
     Api, Call, DEFAULT_ANALYTICS_URL, DEFAULT_AUDIENCE, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
+pub use list::{DEFAULT_MAX_ELEMENT_BYTES, ListReader};
 #[cfg(any(feature = "async", feature = "blocking"))]
 pub(crate) use registrants::email_key;
 pub use registrants::{Settled, find_registrant};
