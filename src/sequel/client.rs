@@ -169,15 +169,9 @@ impl Client {
     /// ([`stream_registrants`](Self::stream_registrants)), keeping only the match and
     /// stopping there: any size of event, in constant memory.
     pub async fn registrant(&self, event: &EventId, email: &str) -> Result<Option<Registrant>, Error> {
-        let wanted = email_key(email);
-        let mut list = std::pin::pin!(self.stream_registrants(event));
-        while let Some(registrant) = list.next().await {
-            let registrant = registrant?;
-            if registrant.email.as_deref().map(email_key).as_ref() == Some(&wanted) {
-                return Ok(Some(registrant));
-            }
-        }
-        Ok(None)
+        let wanted = std::collections::HashSet::from([email_key(email)]);
+        let mut found = self.find_registrants(event, &wanted, true).await?;
+        Ok(found.pop())
     }
 
     /// Everyone registered for the event, each read as their part of Sequel's answer arrives:
@@ -214,25 +208,42 @@ impl Client {
     }
 
     /// The registrants list's entries for `wanted` (e-mails as [`email_key`] reads them), read
-    /// element by element.
+    /// element by element; with `first_only`, the read stops at the first. An entry that does
+    /// not read is passed over, but when something wanted is then not found, it may have been
+    /// that entry: its error is the answer, rather than a silent "not registered".
     async fn find_registrants(
         &self,
         event: &EventId,
         wanted: &std::collections::HashSet<String>,
+        first_only: bool,
     ) -> Result<Vec<Registrant>, Error> {
         let mut found = Vec::new();
+        let mut unreadable = None;
         let mut list = std::pin::pin!(self.stream_registrants(event));
         while let Some(registrant) = list.next().await {
-            let registrant = registrant?;
+            let registrant = match registrant {
+                Ok(registrant) => registrant,
+                Err(error) if error.is_decode() && !error.is_body_too_large() => {
+                    unreadable.get_or_insert(error);
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
             if registrant
                 .email
                 .as_deref()
                 .is_some_and(|email| wanted.contains(&email_key(email)))
             {
                 found.push(registrant);
+                if first_only {
+                    break;
+                }
             }
         }
-        Ok(found)
+        match unreadable {
+            Some(error) if found.len() < wanted.len() => Err(error),
+            _ => Ok(found),
+        }
     }
 
     /// Removes the registration of `email`.
@@ -472,7 +483,7 @@ impl Client {
             tally.record(index, registration, settled);
         }
         let registrants = match tally.needs_registrants() {
-            true => self.find_registrants(event, &tally.wanted()).await,
+            true => self.find_registrants(event, &tally.wanted(), false).await,
             false => Ok(Vec::new()),
         };
         tally.finish(registrants)
@@ -720,7 +731,11 @@ impl Reading {
         };
         loop {
             if let Some(registrant) = list.next() {
-                return Some((registrant, Reading::Body(response, list)));
+                let next = match list.has_failed() {
+                    true => Reading::Over,
+                    false => Reading::Body(response, list),
+                };
+                return Some((registrant, next));
             }
             let read = match response.chunk().await {
                 Ok(Some(chunk)) => list.feed(&chunk),

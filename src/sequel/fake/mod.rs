@@ -397,6 +397,14 @@ impl FakeSequel {
         send_outbox(&self.shared, &self.runtime);
     }
 
+    /// Registers `count` people for `event` at once, as a fixture for large events:
+    /// `Attendee {n}` at `attendee{n}@example.com`, for `n` from `first`, each with their own
+    /// join URL, as registering them would give, but without a request (or a webhook
+    /// delivery) each. False when the event is unknown.
+    pub fn seed_registrants(&self, event: &EventId, first: usize, count: usize) -> bool {
+        lock(&self.shared.state).seed_registrants(event.as_str(), first, count)
+    }
+
     /// Creates a networking hub in the fake's company, with one room, and returns its id.
     pub fn add_hub(&self, name: &str) -> HubId {
         let mut state = lock(&self.shared.state);

@@ -111,6 +111,12 @@ impl<T: DeserializeOwned> ListReader<T> {
         self
     }
 
+    /// Whether the read has failed: the body is not a list (or an element outgrew its limit),
+    /// and nothing more will come of it.
+    pub fn has_failed(&self) -> bool {
+        self.state == State::Failed
+    }
+
     /// How many elements have been read so far.
     pub fn count(&self) -> usize {
         self.index
