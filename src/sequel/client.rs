@@ -158,7 +158,11 @@ impl Client {
         Settled::new(result, maybe_applied)
     }
 
-    /// Everyone registered for the event.
+    /// Everyone registered for the event, held at once: within
+    /// [`max_response_bytes`](super::ClientBuilder::max_response_bytes) (16 MiB, some 30,000
+    /// registrants, by default). For a larger event, read them one at a time with
+    /// [`stream_registrants`](Self::stream_registrants), or look one up with
+    /// [`registrant`](Self::registrant), neither of which holds the list.
     pub async fn registrants(&self, event: &EventId) -> Result<Vec<Registrant>, Error> {
         self.execute(self.inner.config.api.registrants(event)?).await
     }
