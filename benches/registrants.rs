@@ -59,7 +59,9 @@ fn orchestrate() {
                 .output()
                 .expect("a measuring process");
             let text = String::from_utf8_lossy(&output.stdout);
-            let mut numbers = text.split_whitespace().map(|n| n.parse::<f64>().expect("a number"));
+            let mut numbers = text
+                .split_whitespace()
+                .map(|n| n.parse::<f64>().expect("a number"));
             times.push(numbers.next().expect("the time"));
             peaks.push(numbers.next().expect("the peak"));
         }
@@ -109,7 +111,10 @@ fn measure(scenario: &str, base: &str) {
             let registered = client.register_or_get(&event, &again).expect("found in the list");
             usize::from(registered.join_url.as_str().contains("joinCode="))
         }
-        _ => client.stream_registrants(&event).map(|r| r.expect("a registrant")).count(),
+        _ => client
+            .stream_registrants(&event)
+            .try_fold(0, |read, registrant| registrant.map(|_| read + 1))
+            .expect("every registrant"),
     };
     let elapsed = start.elapsed().as_secs_f64();
     assert!(count == PEOPLE || (scenario == "register_or_get" && count == 1));
@@ -138,7 +143,11 @@ fn median(values: &[f64]) -> f64 {
 fn serve() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
     let list = Arc::new(registrants());
-    println!("http://{} {}", listener.local_addr().expect("an address"), list.len());
+    println!(
+        "http://{} {}",
+        listener.local_addr().expect("an address"),
+        list.len()
+    );
     std::thread::spawn(|| {
         let _ = std::io::stdin().read_to_end(&mut Vec::new());
         std::process::exit(0);
@@ -168,7 +177,10 @@ fn answer(stream: std::net::TcpStream, list: &[u8]) {
     let (status, body): (&str, &[u8]) = if head.starts_with("POST /api/oauth/token") {
         ("200 OK", br#"{"access_token":"t","expires_in":3600}"#)
     } else if head.starts_with("POST") {
-        ("400 Bad Request", br#"{"hasError":true,"errorMessage":"An invalid parameter was sent"}"#)
+        (
+            "400 Bad Request",
+            br#"{"hasError":true,"errorMessage":"An invalid parameter was sent"}"#,
+        )
     } else if head.contains("/registrants ") {
         ("200 OK", list)
     } else {
@@ -185,7 +197,11 @@ fn answer(stream: std::net::TcpStream, list: &[u8]) {
 
 /// `PEOPLE` registrants as Sequel lists them: a join URL with a join code and a token.
 fn registrants() -> Vec<u8> {
-    let token = format!("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.{}.{}", "x".repeat(230), "s".repeat(43));
+    let token = format!(
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.{}.{}",
+        "x".repeat(230),
+        "s".repeat(43)
+    );
     let mut body = Vec::with_capacity(PEOPLE * 520);
     body.push(b'[');
     for n in 0..PEOPLE {
