@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::records::Company;
 use super::reply::Reply;
-use super::state::{State, only_keys};
+use super::state::{State, only_keys, text};
 
 impl Company {
     pub(super) fn named(name: &str, parent: Option<&str>) -> Company {
@@ -46,12 +46,6 @@ impl State {
             // Documented without a body ("company not found", "Company not found").
             return Reply::empty(StatusCode::NOT_FOUND);
         }
-        let text = |key: &str| {
-            body.get(key)
-                .and_then(Value::as_str)
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-        };
         match (method, route) {
             (&Method::GET, []) => Reply::json(StatusCode::OK, &self.company_json(id)),
             (&Method::POST, []) => {
@@ -59,15 +53,15 @@ impl State {
                 let valid = only_keys(body, &["name", "logo"])
                     && body
                         .as_object()
-                        .is_some_and(|fields| fields.keys().all(|key| text(key).is_some()));
+                        .is_some_and(|fields| fields.keys().all(|key| text(body, key).is_some()));
                 if !valid {
                     return Reply::empty(StatusCode::NOT_FOUND); // "Invalid input", sic
                 }
                 let company = self.companies.get_mut(id).expect("checked above");
-                if let Some(name) = text("name") {
+                if let Some(name) = text(body, "name") {
                     company.name = name.to_owned();
                 }
-                if let Some(logo) = text("logo") {
+                if let Some(logo) = text(body, "logo") {
                     company.logo = logo.to_owned();
                 }
                 Reply::json(StatusCode::OK, &self.company_json(id))
@@ -76,8 +70,8 @@ impl State {
                 // `CompanyCreate`: name, logo and metadata, all required.
                 let metadata = body.get("metadata").and_then(metadata);
                 let (Some(name), Some(logo), Some(metadata), true) = (
-                    text("name"),
-                    text("logo"),
+                    text(body, "name"),
+                    text(body, "logo"),
                     metadata,
                     only_keys(body, &["name", "logo", "metadata"]),
                 ) else {

@@ -6,7 +6,7 @@ use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::reply::Reply;
-use super::state::{Query, State, only_keys};
+use super::state::{Query, State, only_keys, text};
 
 /// The top-level parts of Sequel's `IntrovokeEventTheme`; it allows nothing else.
 const THEME_PARTS: &[&str] = &[
@@ -158,14 +158,9 @@ impl State {
 
     /// `CompanyFontInfo`: a font of the name already there replaces its URL.
     fn add_font(&mut self, company: &str, body: &Value) -> Reply {
-        let text = |key: &str| {
-            body.get(key)
-                .and_then(Value::as_str)
-                .filter(|s| !s.trim().is_empty())
-        };
         let (Some(name), Some(url), Some(managed), true) = (
-            text("fontName"),
-            text("fontUrl"),
+            text(body, "fontName"),
+            text(body, "fontUrl"),
             body.get("isIntrovokeManaged").and_then(Value::as_bool),
             only_keys(body, &["uid", "fontName", "fontUrl", "isIntrovokeManaged"]),
         ) else {

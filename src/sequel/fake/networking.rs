@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::records::{Hub, Roster};
 use super::reply::Reply;
-use super::state::{Place, State, embed_url, only_keys};
+use super::state::{Place, State, embed_url, only_keys, text};
 
 impl Hub {
     fn new(id: &str, fields: Map<String, Value>) -> Hub {
@@ -136,18 +136,12 @@ impl State {
     }
 
     fn hub_route(&mut self, method: &Method, id: &str, route: &[&str], body: &Value) -> Reply {
-        let text = |key: &str| {
-            body.get(key)
-                .and_then(Value::as_str)
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-        };
         match (method, route) {
             (&Method::GET, []) => Reply::json(StatusCode::OK, &self.hubs[id].json(id)),
             (&Method::POST, []) => {
                 // A whole `NetworkingHub`, whose `uid` must be this hub's.
                 let fields = hub_fields(body, &["uid", "friendlyName", "organizers", "networkingHubRooms"]);
-                let (Some(mut fields), true) = (fields, text("uid") == Some(id)) else {
+                let (Some(mut fields), true) = (fields, text(body, "uid") == Some(id)) else {
                     return Reply::empty(StatusCode::NOT_FOUND); // "Invalid input", sic
                 };
                 fields.remove("uid");
@@ -163,8 +157,8 @@ impl State {
             }
             (&Method::POST, ["inviteUser"]) => {
                 let (Some(from), Some(to), true) = (
-                    text("userId"),
-                    text("invitedUserId"),
+                    text(body, "userId"),
+                    text(body, "invitedUserId"),
                     only_keys(body, &["userId", "invitedUserId"]),
                 ) else {
                     return Reply::json(StatusCode::BAD_REQUEST, &json!({"error": "Invalid parameters"}));
@@ -182,7 +176,7 @@ impl State {
             (&Method::POST, ["setUserProfile"]) => {
                 let profile = body.get("userProfile").filter(|p| p.is_object());
                 let (Some(user), Some(profile), true) = (
-                    text("userId"),
+                    text(body, "userId"),
                     profile,
                     only_keys(body, &["userId", "userProfile"]),
                 ) else {
@@ -224,12 +218,6 @@ impl State {
 
     /// The same `User` body as an event's embed call.
     fn hub_embed(&mut self, id: &str, body: &Value) -> Reply {
-        let text = |key: &str| {
-            body.get(key)
-                .and_then(Value::as_str)
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-        };
         let known = [
             "userId",
             "userDisplayName",
@@ -239,8 +227,8 @@ impl State {
             "eventSpecific",
         ];
         let (Some(user_id), Some(name), true) = (
-            text("userId"),
-            text("userDisplayName").or(text("userName")),
+            text(body, "userId"),
+            text(body, "userDisplayName").or(text(body, "userName")),
             only_keys(body, &known),
         ) else {
             return Reply::empty(StatusCode::BAD_REQUEST);
@@ -251,7 +239,7 @@ impl State {
         );
         let mut url = embed_url(Place::Hub, id);
         let mut query = url.query_pairs_mut();
-        if let Some(email) = text("userEmail") {
+        if let Some(email) = text(body, "userEmail") {
             query.append_pair("userEmail", email);
         }
         query.append_pair("userId", user_id).append_pair("userName", name);

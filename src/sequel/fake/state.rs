@@ -320,12 +320,6 @@ impl State {
         query: Option<&str>,
         body: &Value,
     ) -> Reply {
-        let text = |key: &str| {
-            body.get(key)
-                .and_then(Value::as_str)
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-        };
         match (method, route) {
             (&Method::GET, []) => Reply::json(StatusCode::OK, &event_json(id, &self.events[id])),
             (&Method::POST, []) => self.update_event(id, body),
@@ -347,9 +341,10 @@ impl State {
                     "userAvatar",
                     "eventSpecific",
                 ];
-                let (Some(user_id), Some(name)) =
-                    (text("userId"), text("userDisplayName").or(text("userName")))
-                else {
+                let (Some(user_id), Some(name)) = (
+                    text(body, "userId"),
+                    text(body, "userDisplayName").or(text(body, "userName")),
+                ) else {
                     return Reply::error(StatusCode::BAD_REQUEST, message::INVALID_PARAMETERS);
                 };
                 if !only_keys(body, &known) {
@@ -361,7 +356,7 @@ impl State {
                 }
                 let mut url = embed_url(Place::Event, id);
                 let mut query = url.query_pairs_mut();
-                if let Some(email) = text("userEmail") {
+                if let Some(email) = text(body, "userEmail") {
                     query.append_pair("userEmail", email);
                 }
                 query.append_pair("userId", user_id).append_pair("userName", name);
@@ -375,7 +370,7 @@ impl State {
                 &Value::Array(self.events[id].roster.registrants.clone()),
             ),
             (&Method::DELETE, ["registrant"]) => self.unregister(Place::Event, id, body),
-            (&Method::PUT, [list @ ("presenter" | "organizer")]) => match text(list) {
+            (&Method::PUT, [list @ ("presenter" | "organizer")]) => match text(body, list) {
                 Some(user) => self.add_to_list(id, list, user),
                 None => Reply::error(
                     StatusCode::BAD_REQUEST,
@@ -406,14 +401,8 @@ impl State {
     /// `POST .../registrant` of an event or a hub: the same body and answer for both.
     pub(super) fn register(&mut self, place: Place, id: &str, body: &Value) -> Reply {
         // Required `name` and `email` strings, an optional `metadata` object.
-        let text = |key: &str| {
-            body.get(key)
-                .and_then(Value::as_str)
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-        };
         let metadata_ok = body.get("metadata").is_none_or(Value::is_object);
-        let (Some(name), Some(email), true) = (text("name"), text("email"), metadata_ok) else {
+        let (Some(name), Some(email), true) = (text(body, "name"), text(body, "email"), metadata_ok) else {
             return Reply::error(StatusCode::BAD_REQUEST, message::AN_INVALID_PARAMETER);
         };
         let (name, email) = (name.to_owned(), email.to_owned());
@@ -677,6 +666,14 @@ fn event_json(id: &str, event: &Event) -> Value {
     json.insert("presenters".to_owned(), json!(event.presenters));
     json.insert("organizers".to_owned(), json!(event.organizers));
     Value::Object(json)
+}
+
+/// The string at `key` of a request's body, trimmed, when it is one and not blank.
+pub(super) fn text<'a>(body: &'a Value, key: &str) -> Option<&'a str> {
+    body.get(key)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
 /// Whether `body` is an object with no key outside `allowed`.

@@ -63,17 +63,13 @@ impl Api {
     /// `GET /customizations/events/company/{companyId}/all-events?fullTheme=`: the company's
     /// overrides of the platform's theme, or (`full`) the whole theme its events get.
     pub fn company_customization(&self, company: &CompanyId, full: bool) -> Result<Call<Theme>, Error> {
-        let call = self.v1(&COMPANY_GET, &company_segments(company)?, decode_json);
-        Ok(full_theme(call, full))
+        Ok(self.overrides(&COMPANY_GET, &company_segments(company)?, full))
     }
 
     /// `POST /customizations/events/company/{companyId}/all-events`: sets the company's
     /// overrides, for every event without its own.
     pub fn set_company_customization(&self, company: &CompanyId, theme: &Theme) -> Result<Call<()>, Error> {
-        checked(theme)?;
-        Ok(self
-            .v1(&COMPANY_SET, &company_segments(company)?, no_answer)
-            .json(theme))
+        self.set_overrides(&COMPANY_SET, &company_segments(company)?, theme)
     }
 
     /// `DELETE /customizations/events/company/{companyId}/all-events`: drops the company's
@@ -146,16 +142,12 @@ impl Api {
     /// `GET /customizations/events/event/{eventId}?fullTheme=`: the event's overrides, or
     /// (`full`) the whole theme it gets.
     pub fn event_customization(&self, event: &EventId, full: bool) -> Result<Call<Theme>, Error> {
-        let call = self.v1(&EVENT_GET, &event_segments(event)?, decode_json);
-        Ok(full_theme(call, full))
+        Ok(self.overrides(&EVENT_GET, &event_segments(event)?, full))
     }
 
     /// `POST /customizations/events/event/{eventId}`: sets the event's overrides.
     pub fn set_event_customization(&self, event: &EventId, theme: &Theme) -> Result<Call<()>, Error> {
-        checked(theme)?;
-        Ok(self
-            .v1(&EVENT_SET, &event_segments(event)?, no_answer)
-            .json(theme))
+        self.set_overrides(&EVENT_SET, &event_segments(event)?, theme)
     }
 
     /// `DELETE /customizations/events/event/{eventId}`: drops the event's overrides; it falls
@@ -202,11 +194,21 @@ fn event_segments(event: &EventId) -> Result<[&str; 4], Error> {
     Ok(["customizations", "events", "event", event_id(event)?])
 }
 
-fn full_theme<T>(mut call: Call<T>, full: bool) -> Call<T> {
-    if full {
-        call.url.query_pairs_mut().append_pair("fullTheme", "true");
+impl Api {
+    /// A level's overrides, or (`full`) the whole theme merged at that level.
+    fn overrides(&self, route: &Route, segments: &[&str], full: bool) -> Call<Theme> {
+        let mut call = self.v1(route, segments, decode_json);
+        if full {
+            call.url.query_pairs_mut().append_pair("fullTheme", "true");
+        }
+        call
     }
-    call
+
+    /// Sets a level's overrides to `theme`, checked as Sequel requires.
+    fn set_overrides(&self, route: &Route, segments: &[&str], theme: &Theme) -> Result<Call<()>, Error> {
+        checked(theme)?;
+        Ok(self.v1(route, segments, no_answer).json(theme))
+    }
 }
 
 /// What Sequel requires of a theme it is sent: `name` and `defaultTheme`, and two or three

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use super::call::{Api, Call, Route, decode_json, no_answer, non_blank, removal, route, segment};
 use super::events::{EmbedBody, decode_embed_url};
-use super::registrants::decode_registered;
+use super::registrants::{EmailBody, decode_registered};
 use crate::sequel::error::Error;
 use crate::sequel::models::{EmbedUrl, Registered, Registration, Viewer};
 use crate::sequel::networking::{
@@ -113,13 +113,7 @@ impl Api {
 
     /// `DELETE /networking/{id}/registrant` with the e-mail in a JSON body.
     pub fn unregister_from_hub(&self, hub: &HubId, email: &str) -> Result<Call<()>, Error> {
-        #[derive(Serialize)]
-        struct Body<'a> {
-            email: &'a str,
-        }
-        let body = Body {
-            email: non_blank("registrant email", email)?,
-        };
+        let body = EmailBody::new(email)?;
         Ok(self
             .v1(
                 &UNREGISTER,

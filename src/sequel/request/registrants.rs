@@ -49,13 +49,7 @@ impl Api {
 
     /// `DELETE /event/{eventId}/registrant` with the e-mail in a JSON body.
     pub fn unregister(&self, event: &EventId, email: &str) -> Result<Call<()>, Error> {
-        #[derive(Serialize)]
-        struct Body<'a> {
-            email: &'a str,
-        }
-        let body = Body {
-            email: non_blank("registrant email", email)?,
-        };
+        let body = EmailBody::new(email)?;
         Ok(self
             .v1(&UNREGISTER, &["event", event_id(event)?, "registrant"], no_answer)
             .json(&body))
@@ -73,6 +67,20 @@ impl Api {
         let mut call = self.register(event, registration)?;
         call.repeatable = true;
         Ok(call)
+    }
+}
+
+/// `{ "email": ... }`, and nothing else: what unregistering sends, from an event or a hub.
+#[derive(Serialize)]
+pub(super) struct EmailBody<'a> {
+    email: &'a str,
+}
+
+impl<'a> EmailBody<'a> {
+    pub(super) fn new(email: &'a str) -> Result<EmailBody<'a>, Error> {
+        Ok(EmailBody {
+            email: non_blank("registrant email", email)?,
+        })
     }
 }
 
