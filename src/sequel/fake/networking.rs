@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::records::{Hub, Roster};
 use super::reply::Reply;
-use super::state::{Place, State, embed_url, only_keys, text};
+use super::state::{Place, State, only_keys, text};
 
 impl Hub {
     fn new(id: &str, fields: Map<String, Value>) -> Hub {
@@ -149,7 +149,7 @@ impl State {
                 hub.fields = fields;
                 Reply::json(StatusCode::OK, &hub.json(id))
             }
-            (&Method::POST, ["embedCode"]) => self.hub_embed(id, body),
+            (&Method::POST, ["embedCode"]) => self.embed(Place::Hub, id, body),
             (&Method::POST, ["registrant"]) => self.register(Place::Hub, id, body),
             (&Method::DELETE, ["registrant"]) => self.unregister(Place::Hub, id, body),
             (&Method::GET, ["participantsList"]) => {
@@ -214,38 +214,6 @@ impl State {
             }
             _ => Reply::text(StatusCode::NOT_FOUND, "Not found"),
         }
-    }
-
-    /// The same `User` body as an event's embed call.
-    fn hub_embed(&mut self, id: &str, body: &Value) -> Reply {
-        let known = [
-            "userId",
-            "userDisplayName",
-            "userName",
-            "userEmail",
-            "userAvatar",
-            "eventSpecific",
-        ];
-        let (Some(user_id), Some(name), true) = (
-            text(body, "userId"),
-            text(body, "userDisplayName").or(text(body, "userName")),
-            only_keys(body, &known),
-        ) else {
-            return Reply::empty(StatusCode::BAD_REQUEST);
-        };
-        let token = self.sign(
-            json!({"sub": user_id, "name": name, "hubId": id}),
-            Duration::from_secs(3600),
-        );
-        let mut url = embed_url(Place::Hub, id);
-        let mut query = url.query_pairs_mut();
-        if let Some(email) = text(body, "userEmail") {
-            query.append_pair("userEmail", email);
-        }
-        query.append_pair("userId", user_id).append_pair("userName", name);
-        query.append_pair("authKey", &token);
-        drop(query);
-        Reply::json(StatusCode::OK, &Value::String(url.into()))
     }
 
     /// `clearChat`: the channels named, or all; hidden, or (`hard`) deleted.

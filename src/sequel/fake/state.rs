@@ -42,6 +42,14 @@ impl Place {
             Place::Hub => "networking",
         }
     }
+
+    /// The claim naming the place in the tokens the fake signs.
+    fn claim(self) -> &'static str {
+        match self {
+            Place::Event => "eventId",
+            Place::Hub => "hubId",
+        }
+    }
 }
 
 pub(super) struct State {
@@ -331,39 +339,7 @@ impl State {
             }
             (&Method::POST, ["clone"]) => self.clone_event(id, body),
             (&Method::GET, ["availableReplays"]) => self.replays(id, query),
-            (&Method::POST, ["embedCode"]) => {
-                // The `User` schema's four optional strings, plus the two the guide names.
-                let known = [
-                    "userId",
-                    "userDisplayName",
-                    "userName",
-                    "userEmail",
-                    "userAvatar",
-                    "eventSpecific",
-                ];
-                let (Some(user_id), Some(name)) = (
-                    text(body, "userId"),
-                    text(body, "userDisplayName").or(text(body, "userName")),
-                ) else {
-                    return Reply::error(StatusCode::BAD_REQUEST, message::INVALID_PARAMETERS);
-                };
-                if !only_keys(body, &known) {
-                    return Reply::error(StatusCode::BAD_REQUEST, message::INVALID_PARAMETERS);
-                }
-                let mut claims = json!({"sub": user_id, "name": name, "eventId": id});
-                if let Some(flag) = body.get("eventSpecific").and_then(Value::as_bool) {
-                    claims["eventSpecific"] = flag.into();
-                }
-                let mut url = embed_url(Place::Event, id);
-                let mut query = url.query_pairs_mut();
-                if let Some(email) = text(body, "userEmail") {
-                    query.append_pair("userEmail", email);
-                }
-                query.append_pair("userId", user_id).append_pair("userName", name);
-                query.append_pair("authKey", &self.sign(claims, Duration::from_secs(3600)));
-                drop(query);
-                Reply::json(StatusCode::OK, &Value::String(url.into()))
-            }
+            (&Method::POST, ["embedCode"]) => self.embed(Place::Event, id, body),
             (&Method::POST, ["registrant"]) => self.register(Place::Event, id, body),
             (&Method::GET, ["registrants"]) => Reply::json(
                 StatusCode::OK,
@@ -389,6 +365,41 @@ impl State {
             }
             _ => Reply::text(StatusCode::NOT_FOUND, "Not found"),
         }
+    }
+
+    /// `POST .../embedCode` of an event or a hub: Sequel's `User`, four optional strings, plus
+    /// the two its guide names; an URL whose token names the viewer and the place.
+    pub(super) fn embed(&mut self, place: Place, id: &str, body: &Value) -> Reply {
+        let known = [
+            "userId",
+            "userDisplayName",
+            "userName",
+            "userEmail",
+            "userAvatar",
+            "eventSpecific",
+        ];
+        let user_id = text(body, "userId");
+        let name = text(body, "userDisplayName").or(text(body, "userName"));
+        let (Some(user_id), Some(name), true) = (user_id, name, only_keys(body, &known)) else {
+            // Documented with Sequel's envelope for an event, and with no body for a hub.
+            return match place {
+                Place::Event => Reply::error(StatusCode::BAD_REQUEST, message::INVALID_PARAMETERS),
+                Place::Hub => Reply::empty(StatusCode::BAD_REQUEST),
+            };
+        };
+        let mut claims = json!({"sub": user_id, "name": name, place.claim(): id});
+        if let Some(flag) = body.get("eventSpecific").and_then(Value::as_bool) {
+            claims["eventSpecific"] = flag.into();
+        }
+        let mut url = embed_url(place, id);
+        let mut query = url.query_pairs_mut();
+        if let Some(email) = text(body, "userEmail") {
+            query.append_pair("userEmail", email);
+        }
+        query.append_pair("userId", user_id).append_pair("userName", name);
+        query.append_pair("authKey", &self.sign(claims, Duration::from_secs(3600)));
+        drop(query);
+        Reply::json(StatusCode::OK, &Value::String(url.into()))
     }
 
     fn roster(&mut self, place: Place, id: &str) -> Option<&mut Roster> {
@@ -446,9 +457,8 @@ impl State {
     /// A registrant's own join URL: a join code and a token naming them and the place.
     fn join_url(&mut self, place: Place, id: &str, email: &str) -> Url {
         let join_code = self.join_code();
-        let place_key = if place == Place::Event { "eventId" } else { "hubId" };
         let token = self.sign(
-            json!({"sub": email, place_key: id, "joinCode": join_code}),
+            json!({"sub": email, place.claim(): id, "joinCode": join_code}),
             Duration::from_secs(31 * 86400),
         );
         let mut join_url = embed_url(place, id);
@@ -650,7 +660,7 @@ impl State {
 }
 
 /// Where an event or a hub is embedded: `https://embed.sequel.io/{event|networking}/{id}`.
-pub(super) fn embed_url(place: Place, id: &str) -> Url {
+fn embed_url(place: Place, id: &str) -> Url {
     let mut url = Url::parse("https://embed.sequel.io").expect("a valid constant URL");
     if let Ok(mut path) = url.path_segments_mut() {
         path.clear().push(place.path()).push(id);
