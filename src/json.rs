@@ -245,11 +245,7 @@ fn kind(found: &de::Unexpected<'_>) -> &'static str {
 /// that fails is the body read again, through the reader below, to build the error; serde_json's
 /// own error is dropped unread (only its line and column are kept for a syntax error).
 pub(crate) fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonError> {
-    if let Ok(value) = serde_json::from_slice(bytes) {
-        return Ok(value);
-    }
-    let value: Value = serde_json::from_slice(bytes).map_err(|error| JsonError::syntax(&error))?;
-    from_value(value)
+    parse_at(bytes, &Path::Root)
 }
 
 /// Parses `bytes` as JSON and reads a `T` from it through the reader below only: slower than
@@ -257,28 +253,41 @@ pub(crate) fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonErr
 /// compiled code. For the answers that are small and rare (most of Sequel's), where the
 /// parse does not show beside the network.
 pub(crate) fn read_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|error| JsonError::syntax(&error))?;
-    from_value(value)
+    read_at(bytes, &Path::Root)
 }
 
 /// Parses `bytes`, element `index` of a list, and reads a `T` from it: as [`from_slice`],
 /// with every error placed under `[index]`.
 pub(crate) fn from_element<T: DeserializeOwned>(bytes: &[u8], index: usize) -> Result<T, JsonError> {
-    if let Ok(value) = serde_json::from_slice(bytes) {
-        return Ok(value);
-    }
-    let path = Path::Index(&Path::Root, index);
-    let value: Value = serde_json::from_slice(bytes).map_err(|error| JsonError::syntax(&error).at(&path))?;
-    T::deserialize(Reader { value, path: &path }).map_err(|e| e.at(&path))
+    parse_at(bytes, &Path::Index(&Path::Root, index))
 }
 
 /// Reads a `T` from an already parsed document.
 pub(crate) fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, JsonError> {
-    T::deserialize(Reader {
-        value,
-        path: &Path::Root,
-    })
-    .map_err(|e| e.at(&Path::Root))
+    value_at(value, &Path::Root)
+}
+
+/// [`from_slice`] for the document at `path`: serde_json in one pass, and the reader only to
+/// build the error.
+fn parse_at<T: DeserializeOwned>(bytes: &[u8], path: &Path<'_>) -> Result<T, JsonError> {
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
+    read_at(bytes, path)
+}
+
+/// Parses `bytes`, the document at `path`, and reads a `T` from it through the reader. A
+/// syntax error is placed at `path` unless that is the root, where it has no place.
+fn read_at<T: DeserializeOwned>(bytes: &[u8], path: &Path<'_>) -> Result<T, JsonError> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|error| match path {
+        Path::Root => JsonError::syntax(&error),
+        path => JsonError::syntax(&error).at(path),
+    })?;
+    value_at(value, path)
+}
+
+fn value_at<T: DeserializeOwned>(value: Value, path: &Path<'_>) -> Result<T, JsonError> {
+    T::deserialize(Reader { value, path }).map_err(|e| e.at(path))
 }
 
 /// Where a value sits in the document: a chain of steps up to the root, on the stack.

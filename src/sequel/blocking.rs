@@ -145,18 +145,7 @@ impl Client {
         &self,
         event: &EventId,
     ) -> impl Iterator<Item = Result<Registrant, Error>> + '_ {
-        let mut list = Box::pin(self.engine.stream_registrants(event));
-        let mut over = false;
-        std::iter::from_fn(move || {
-            use futures_util::StreamExt;
-            if over {
-                return None;
-            }
-            self.run(list.next()).unwrap_or_else(|inside| {
-                over = true;
-                Some(Err(inside))
-            })
-        })
+        self.iterate(self.engine.stream_registrants(event))
     }
 
     /// See [`sequel::Client::unregister`](super::Client::unregister).
@@ -269,15 +258,7 @@ impl Client {
         &self,
         event: &EventId,
     ) -> impl Iterator<Item = Result<ActivityPage, Error>> + '_ {
-        let mut pages = Box::pin(self.engine.user_activity_pages(event));
-        std::iter::from_fn(move || {
-            use futures_util::StreamExt;
-            self.run(pages.next()).unwrap_or_else(|inside| Some(Err(inside)))
-        })
-        .scan(false, |failed, page| {
-            let stop = std::mem::replace(failed, page.is_err());
-            (!stop).then_some(page)
-        })
+        self.iterate(self.engine.user_activity_pages(event))
     }
 
     /// See [`sequel::Client::top_participants`](super::Client::top_participants).
@@ -317,6 +298,26 @@ impl Client {
     /// The async client this one drives.
     pub(crate) fn engine(&self) -> &client::Client {
         &self.engine
+    }
+
+    /// The items of one of the engine's streams, each read when the iterator is advanced.
+    /// Inside an async runtime, the one item is the error that says so.
+    fn iterate<T>(
+        &self,
+        stream: impl futures_util::Stream<Item = Result<T, Error>> + 'static,
+    ) -> impl Iterator<Item = Result<T, Error>> + '_ {
+        let mut stream = Box::pin(stream);
+        let mut over = false;
+        std::iter::from_fn(move || {
+            use futures_util::StreamExt;
+            if over {
+                return None;
+            }
+            self.run(stream.next()).unwrap_or_else(|inside| {
+                over = true;
+                Some(Err(inside))
+            })
+        })
     }
 
     /// Runs `future` to completion on this thread, unless that would block an async runtime.

@@ -227,7 +227,7 @@ impl Client {
         while let Some(registrant) = list.next().await {
             let registrant = match registrant {
                 Ok(registrant) => registrant,
-                Err(error) if error.is_decode() && !error.is_body_too_large() => {
+                Err(error) if error.is_decode() => {
                     unreadable.get_or_insert(error);
                     continue;
                 }
@@ -508,10 +508,8 @@ impl Client {
     /// one of its permits from getting the token to reading the answer, and none while it
     /// waits to retry.
     async fn run<T>(&self, call: Call<T>, in_flight: Option<&Semaphore>) -> (Result<T, Error>, bool) {
-        let config = &self.inner.config;
-        let attempts = Attempts::new(&call, &config.retry, Instant::now() + config.deadline);
         let (answer, maybe_applied) = self
-            .attempt(call.outgoing(), attempts, in_flight, Take::Whole)
+            .attempt(call.outgoing(), self.attempts(&call), in_flight, Take::Whole)
             .await;
         // A body that does not decode is never retried, so it is read once the attempts are over.
         let result = answer.and_then(|answer| call.decode(&answer.body, answer.received_at));
@@ -524,6 +522,12 @@ impl Client {
             tracing::debug!(parent: &span, error = %error, source, "sequel attempt failed");
         }
         (call.settle(result, maybe_applied), maybe_applied)
+    }
+
+    /// The attempts `call` may have: the client's retries, within its deadline from now.
+    fn attempts<T>(&self, call: &Call<T>) -> Attempts<'_> {
+        let config = &self.inner.config;
+        Attempts::new(call, &config.retry, Instant::now() + config.deadline)
     }
 
     /// The attempts of one call until one is answered `2xx` or they are over; whatever the call
@@ -761,9 +765,9 @@ impl Client {
         call: Result<Call<Vec<Registrant>>, Error>,
     ) -> Result<(reqwest::Response, ListReader<Registrant>), Error> {
         let call = call?;
-        let config = &self.inner.config;
-        let attempts = Attempts::new(&call, &config.retry, Instant::now() + config.deadline);
-        let (answer, _) = self.attempt(call.outgoing(), attempts, None, Take::Head).await;
+        let (answer, _) = self
+            .attempt(call.outgoing(), self.attempts(&call), None, Take::Head)
+            .await;
         let response = answer?.rest.ok_or(Error::UnexpectedBody {
             call: call.name(),
             reason: "the answer came without its body",

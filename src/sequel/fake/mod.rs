@@ -89,7 +89,7 @@ use self::faults::Faults;
 use self::records::Watch;
 use self::server::serve;
 use self::shared::{InFlight, Shared};
-use self::state::State;
+use self::state::{Place, State};
 use crate::sequel::credentials::{AccessToken, Credentials};
 use crate::sequel::models::{CompanyId, EventId, Registrant};
 use crate::sequel::networking::HubId;
@@ -445,16 +445,7 @@ impl FakeSequel {
 
     /// The registrants the fake holds for a hub, in the order they registered.
     pub fn hub_registrants(&self, hub: &HubId) -> Vec<Registrant> {
-        let state = lock(&self.shared.state);
-        let registrants = state
-            .hubs
-            .get(hub.as_str())
-            .map(|hub| hub.roster.registrants.clone());
-        registrants
-            .into_iter()
-            .flatten()
-            .filter_map(|registrant| serde_json::from_value(registrant).ok())
-            .collect()
+        self.held(Place::Hub, hub.as_str())
     }
 
     /// The invitations sent in a hub, as `(from, to)` user ids, oldest first.
@@ -481,8 +472,13 @@ impl FakeSequel {
     /// The registrants the fake holds for `event`, in the order they registered (none for an
     /// unknown event).
     pub fn registrants(&self, event: &EventId) -> Vec<Registrant> {
+        self.held(Place::Event, event.as_str())
+    }
+
+    /// The registrants the fake holds for an event or a hub, read as the clients read them.
+    fn held(&self, place: Place, id: &str) -> Vec<Registrant> {
         lock(&self.shared.state)
-            .registrants(event.as_str())
+            .registrants(place, id)
             .into_iter()
             .filter_map(|registrant| serde_json::from_value(registrant).ok())
             .collect()

@@ -178,11 +178,14 @@ impl State {
         )
     }
 
-    /// The registrants of an event, as Sequel lists them.
-    pub(super) fn registrants(&self, event_id: &str) -> Vec<Value> {
-        self.events
-            .get(event_id)
-            .map(|event| event.roster.registrants.clone())
+    /// The registrants of an event or a hub, as Sequel lists them (none for an unknown one).
+    pub(super) fn registrants(&self, place: Place, id: &str) -> Vec<Value> {
+        let roster = match place {
+            Place::Event => self.events.get(id).map(|event| &event.roster),
+            Place::Hub => self.hubs.get(id).map(|hub| &hub.roster),
+        };
+        roster
+            .map(|roster| roster.registrants.clone())
             .unwrap_or_default()
     }
 
@@ -341,10 +344,9 @@ impl State {
             (&Method::GET, ["availableReplays"]) => self.replays(id, query),
             (&Method::POST, ["embedCode"]) => self.embed(Place::Event, id, body),
             (&Method::POST, ["registrant"]) => self.register(Place::Event, id, body),
-            (&Method::GET, ["registrants"]) => Reply::json(
-                StatusCode::OK,
-                &Value::Array(self.events[id].roster.registrants.clone()),
-            ),
+            (&Method::GET, ["registrants"]) => {
+                Reply::json(StatusCode::OK, &Value::Array(self.registrants(Place::Event, id)))
+            }
             (&Method::DELETE, ["registrant"]) => self.unregister(Place::Event, id, body),
             (&Method::PUT, [list @ ("presenter" | "organizer")]) => match text(body, list) {
                 Some(user) => self.add_to_list(id, list, user),

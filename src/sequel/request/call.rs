@@ -207,6 +207,13 @@ pub(super) enum CallKind {
     Public,
 }
 
+impl CallKind {
+    /// Whether the call carries the access token: v1 calls alone.
+    fn needs_token(self) -> bool {
+        self == CallKind::V1
+    }
+}
+
 /// One request to Sequel and how to read its answer. Made by [`Api`].
 ///
 /// `Debug` shows the call's name, not its URL, which may carry an e-mail address.
@@ -250,7 +257,7 @@ impl<T> Call<T> {
 
     /// Whether the call needs an access token ([`to_request`](Self::to_request) with `Some`).
     pub fn needs_token(&self) -> bool {
-        self.kind == CallKind::V1
+        self.kind.needs_token()
     }
 
     /// Whether repeating the call is harmless, so it may be retried after a `5xx`
@@ -339,7 +346,7 @@ pub(crate) struct Outgoing<'a> {
 #[cfg(any(feature = "async", feature = "blocking"))]
 impl Outgoing<'_> {
     pub(crate) fn needs_token(&self) -> bool {
-        self.kind == CallKind::V1
+        self.kind.needs_token()
     }
 
     /// The parts of the request, which the transport sends without going through
@@ -375,7 +382,7 @@ fn headers(kind: CallKind, token: Option<&AccessToken>) -> Result<http::HeaderMa
     // Sequel's own samples send it on every call, GETs included.
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     // Only the calls that need the token carry it: a public call may go to another host.
-    match (token, kind == CallKind::V1) {
+    match (token, kind.needs_token()) {
         (Some(token), true) => {
             headers.insert(AUTHORIZATION, token.header_value()?);
         }

@@ -15,7 +15,7 @@ use http::Method;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::call::{Api, Call, Route, event_id, no_answer, removal, route};
+use super::call::{Api, Call, Route, decode_json, event_id, no_answer, removal, route};
 use crate::sequel::error::Error;
 use crate::sequel::models::EventId;
 
@@ -82,9 +82,9 @@ impl Api {
 }
 
 /// An answer Sequel does not document: any JSON, or nothing.
-fn decode_any(call: &'static str, body: &[u8], _: SystemTime) -> Result<Value, Error> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Value::Null);
+fn decode_any(call: &'static str, body: &[u8], at: SystemTime) -> Result<Value, Error> {
+    match body.iter().all(u8::is_ascii_whitespace) {
+        true => Ok(Value::Null),
+        false => decode_json(call, body, at),
     }
-    crate::json::from_slice(body).map_err(|source| Error::Decode { call, source })
 }

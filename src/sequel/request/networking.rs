@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use super::call::{Api, Call, Route, decode_json, no_answer, non_blank, removal, route, segment};
 use super::events::{EmbedBody, decode_embed_url};
-use super::registrants::{EmailBody, decode_registered};
+use super::registrants::{EmailBody, checked, decode_registered};
 use crate::sequel::error::Error;
 use crate::sequel::models::{EmbedUrl, Registered, Registration, Viewer};
 use crate::sequel::networking::{
@@ -100,8 +100,7 @@ impl Api {
         hub: &HubId,
         registration: &Registration,
     ) -> Result<Call<Registered>, Error> {
-        non_blank("registration name", &registration.name)?;
-        non_blank("registration email", &registration.email)?;
+        let registration = checked(registration)?;
         Ok(self
             .v1(
                 &REGISTER,

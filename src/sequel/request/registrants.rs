@@ -27,8 +27,7 @@ impl Api {
     /// Not repeated on `5xx`: the first attempt may have registered them (see
     /// [`register_by_email`](Self::register_by_email)).
     pub fn register(&self, event: &EventId, registration: &Registration) -> Result<Call<Registered>, Error> {
-        non_blank("registration name", &registration.name)?;
-        non_blank("registration email", &registration.email)?;
+        let registration = checked(registration)?;
         Ok(self
             .v1(
                 &REGISTER,
@@ -68,6 +67,13 @@ impl Api {
         call.repeatable = true;
         Ok(call)
     }
+}
+
+/// A registration Sequel can take: a name and an e-mail, neither blank.
+pub(super) fn checked(registration: &Registration) -> Result<&Registration, Error> {
+    non_blank("registration name", &registration.name)?;
+    non_blank("registration email", &registration.email)?;
+    Ok(registration)
 }
 
 /// `{ "email": ... }`, and nothing else: what unregistering sends, from an event or a hub.
