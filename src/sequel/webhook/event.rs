@@ -101,6 +101,26 @@ impl WebhookEvent {
         })
     }
 
+    /// As [`read`](Self::read), from `details` as it stands in the body; `None` where that
+    /// fails, for `read` to say why.
+    pub(super) fn read_str(event_type: &str, details: &str) -> Option<WebhookEvent> {
+        use serde_json::from_str;
+        Some(match WebhookType::from_name(event_type) {
+            WebhookType::AttendeePreRegistered => {
+                WebhookEvent::AttendeePreRegistered(from_str(details).ok()?)
+            }
+            WebhookType::EventStarted => WebhookEvent::EventStarted(from_str(details).ok()?),
+            WebhookType::EventEnded => WebhookEvent::EventEnded(from_str(details).ok()?),
+            WebhookType::EventCreated => WebhookEvent::EventCreated(from_str(details).ok()?),
+            WebhookType::EventUpdated => WebhookEvent::EventUpdated(from_str(details).ok()?),
+            WebhookType::EventDeleted => WebhookEvent::EventDeleted(from_str(details).ok()?),
+            WebhookType::Other(event_type) => WebhookEvent::Other {
+                event_type,
+                details: from_str(details).ok()?,
+            },
+        })
+    }
+
     /// The event's details, for every type this crate knows.
     pub fn details(&self) -> Option<&EventDetails> {
         match self {
