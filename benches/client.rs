@@ -102,7 +102,7 @@ fn bulk_under_faults() {
                 report
                     .outcomes()
                     .iter()
-                    .filter_map(BulkOutcome::registrant)
+                    .filter_map(BulkOutcome::registered)
                     .filter_map(|r| r.email.as_deref().map(str::to_lowercase))
                     .collect()
             }

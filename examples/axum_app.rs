@@ -20,12 +20,16 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header::RETRY_AFTER};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use event_sso::frameable::{self, Claims, EventLink, Role, SigningKey};
+use event_sso::frameable::{Claims, EventLink, Role, SigningKey};
 use event_sso::sequel::webhook::{DEFAULT_MAX_BODY_BYTES, Receiver, Verifier, WebhookEvent, Work};
 use event_sso::sequel::{self, Client, EventId, Registration, Viewer};
+
+/// An error as the crate answers it: its status, `Retry-After` when Sequel asked for a wait,
+/// and a body with no secret or personal data (`to_response()` on either module's error).
+type Answer = Response<String>;
 
 /// What the handlers share.
 #[derive(Debug)]
@@ -70,10 +74,14 @@ async fn watch(
     State(app): State<Arc<App>>,
     Path(event): Path<String>,
     Query(session): Query<Session>,
-) -> Result<Html<String>, Failed> {
+) -> Result<Html<String>, Answer> {
     let (name, email) = profile(&session.user);
     let viewer = Viewer::new(&session.user, name).email(email);
-    let embed = app.sequel.embed_url(&EventId::new(event), &viewer).await?;
+    let embed = app
+        .sequel
+        .embed_url(&EventId::new(event), &viewer)
+        .await
+        .map_err(|e| e.to_response())?;
     Ok(Html(format!(
         r#"<iframe src="{}" allow="camera *; microphone *" allowfullscreen></iframe>"#,
         embed.src_attribute()
@@ -85,12 +93,13 @@ async fn register(
     State(app): State<Arc<App>>,
     Path(event): Path<String>,
     Query(session): Query<Session>,
-) -> Result<Response, Failed> {
+) -> Result<Response, Answer> {
     let (name, email) = profile(&session.user);
     let registered = app
         .sequel
         .register_or_get(&EventId::new(event), &Registration::new(name, email))
-        .await?;
+        .await
+        .map_err(|e| e.to_response())?;
     Ok(registered.join_url.redirect::<String>().into_response())
 }
 
@@ -99,9 +108,13 @@ async fn raise_to_presenter(
     State(app): State<Arc<App>>,
     Path(event): Path<String>,
     Query(session): Query<Session>,
-) -> Result<String, Failed> {
+) -> Result<String, Answer> {
     let (_, email) = profile(&session.user);
-    let presenters = app.sequel.add_presenter(&EventId::new(event), &email).await?;
+    let presenters = app
+        .sequel
+        .add_presenter(&EventId::new(event), &email)
+        .await
+        .map_err(|e| e.to_response())?;
     Ok(format!("{} presenters", presenters.len()))
 }
 
@@ -110,14 +123,16 @@ async fn frameable_join(
     State(app): State<Arc<App>>,
     Path(event): Path<String>,
     Query(session): Query<Session>,
-) -> Result<Response, Failed> {
+) -> Result<Response, Answer> {
     let (name, email) = profile(&session.user);
     let claims = Claims::builder(name)
         .email(email)
         .roles((session.user == "ada").then_some(Role::Host))
-        .build()?;
-    let token = app.frameable_key.sign(&claims)?;
-    Ok(EventLink::new(&app.frameable_subdomain, &event)?
+        .build()
+        .map_err(|e| e.to_response())?;
+    let token = app.frameable_key.sign(&claims).map_err(|e| e.to_response())?;
+    Ok(EventLink::new(&app.frameable_subdomain, &event)
+        .map_err(|e| e.to_response())?
         .redirect::<String>(&token)
         .into_response())
 }
@@ -138,34 +153,6 @@ async fn webhook(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -
         Ok::<(), std::convert::Infallible>(())
     });
     handled.await.status()
-}
-
-/// Either module's error, answered with the status the crate gives it (and `Retry-After`).
-struct Failed(StatusCode, Option<Duration>, String);
-
-impl From<sequel::Error> for Failed {
-    fn from(error: sequel::Error) -> Failed {
-        Failed(error.response_status(), error.retry_after(), error.to_string())
-    }
-}
-
-impl From<frameable::Error> for Failed {
-    fn from(error: frameable::Error) -> Failed {
-        Failed(error.response_status(), None, error.to_string())
-    }
-}
-
-impl IntoResponse for Failed {
-    fn into_response(self) -> Response {
-        eprintln!("answered {}: {}", self.0, self.2); // messages never hold secrets or e-mails
-        let mut response = (self.0, self.0.canonical_reason().unwrap_or_default()).into_response();
-        if let Some(wait) = self.1 {
-            response
-                .headers_mut()
-                .insert(RETRY_AFTER, HeaderValue::from(wait.as_secs()));
-        }
-        response
-    }
 }
 
 #[tokio::main]

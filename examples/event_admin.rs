@@ -13,6 +13,7 @@ mod common;
 
 use event_sso::sequel::fake::FakeSequel;
 use event_sso::sequel::{Client, CompanyId, EventType, EventUpdate, NewEvent, Registration};
+use time::format_description::well_known::Rfc2822;
 use time::{Duration, OffsetDateTime};
 
 #[tokio::main]
@@ -47,14 +48,21 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     .organizers(["host@example.com"]);
     let event = client.create_event(&new).await?;
     let id = event.uid.clone().ok_or("Sequel gave the event no id")?;
-    println!("created {id}: {:?}, starts {:?}", event.name, event.start_date);
+    let starts = match event.starts_at() {
+        Some(at) => at.format(&Rfc2822)?,
+        None => "at a time Sequel did not give".to_owned(),
+    };
+    println!(
+        "created {id}: {}, starts {starts}",
+        event.name.as_deref().unwrap_or("(unnamed)")
+    );
 
     let presenters = client.add_presenter(&id, "ada@example.com").await?;
-    println!("presenters: {presenters:?}");
+    println!("presenters: {}", presenters.join(", "));
     let renamed = client
         .update_event(&id, &EventUpdate::new().name("Quarterly all-hands (Q4)"))
         .await?;
-    println!("renamed to {:?}", renamed.name);
+    println!("renamed to {}", renamed.name.as_deref().unwrap_or("(unnamed)"));
 
     for (name, email) in [
         ("Ada Lovelace", "ada@example.com"),
@@ -73,15 +81,11 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!("{} registrants", registrants.len());
     for registrant in &registrants {
         let gaps = registrant.gaps();
-        println!(
-            "  {}{}",
-            registrant.email.as_deref().unwrap_or("(no e-mail)"),
-            if gaps.is_empty() {
-                String::new()
-            } else {
-                format!(" (missing {gaps:?})")
-            }
-        );
+        let email = registrant.email.as_deref().unwrap_or("(no e-mail)");
+        match gaps.is_empty() {
+            true => println!("  {email}"),
+            false => println!("  {email} (Sequel left out: {})", gaps.join(", ")),
+        }
     }
 
     client.delete_event(&id).await?;

@@ -80,8 +80,7 @@
 //!
 //! # Errors in a web handler
 //!
-//! Both modules' errors say what your handler should answer, with `response_status()`, so
-//! that an error becomes a response in one line. The checks run top to bottom; the first that
+//! Both modules' errors say what your handler should answer, with `response_status()`. The checks run top to bottom; the first that
 //! applies gives the status.
 //!
 //! | error | status | why |
@@ -99,19 +98,23 @@
 //! | `frameable`: a key that cannot be read or used (`is_key`), or signing failed | `500` | your deployment's key |
 //! | `sequel::webhook`: see `webhook::Error::status` and `Handled::status` | `401`, `400`, `500`, `429`, `503` | what Sequel acts on |
 //!
-//! ```
-//! use event_sso::http::{HeaderValue, Response, StatusCode, header::RETRY_AFTER};
+//! `to_response()` does the whole of it: the status, `Retry-After` when there is one, and a
+//! plain-text body that is the error's message for a `4xx` and the status's reason alone for a
+//! `5xx`, so nothing about your backend reaches the client. axum answers an `http::Response`
+//! as it is, so a handler maps its errors in one call:
 //!
-//! fn answer(error: &event_sso::sequel::Error) -> Response<String> {
-//!     let mut response = Response::new(String::new());
-//!     *response.status_mut() = error.response_status();
-//!     if let Some(wait) = error.retry_after() {
-//!         response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+//! ```
+//! use event_sso::http::{Response, StatusCode};
+//! use event_sso::sequel::{Client, EventId};
+//!
+//! async fn join(client: &Client, event: &EventId, email: &str) -> Result<Response<String>, Response<String>> {
+//!     match client.join_url(event, email).await.map_err(|e| e.to_response())? {
+//!         Some(join_url) => Ok(join_url.redirect()),
+//!         None => Err(Response::builder().status(StatusCode::NOT_FOUND).body(String::new()).unwrap()),
 //!     }
-//!     response
 //! }
 //! # let error = event_sso::sequel::request::Api::new("ftp://x").unwrap_err();
-//! # assert_eq!(answer(&error).status(), StatusCode::BAD_REQUEST);
+//! # assert_eq!(error.to_response().status(), StatusCode::BAD_REQUEST);
 //! ```
 //!
 //! # Secrets, errors and features
@@ -138,6 +141,7 @@
 
 pub mod frameable;
 mod json;
+mod response;
 mod secret;
 mod secret_url;
 pub mod sequel;

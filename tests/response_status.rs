@@ -102,3 +102,53 @@ fn frameable_errors_become_the_statuses_of_the_table() {
         assert_eq!(error.response_status(), status, "{error:?}");
     }
 }
+
+/// `to_response` answers the status of the table, `Retry-After` when Sequel asked for a wait,
+/// the message for a `4xx` and the reason alone for a `5xx`, and never what was sent or
+/// received.
+#[test]
+fn errors_become_whole_responses_that_hold_nothing_sent_or_received() {
+    const MARKER: &str = r#"o'Hara "\x" marker@example.com"#;
+    let quoted = serde_json::to_string(MARKER).unwrap();
+    let sequel = [
+        registering(429, ""),
+        registering(409, &format!(r#"{{"hasError":true,"errorMessage":{quoted}}}"#)),
+        registering(404, r#"{"hasError":true,"errorMessage":"event not found"}"#),
+        registering(400, &format!(r#"{{"hasError":true,"errorMessage":{quoted}}}"#)),
+        registering(500, MARKER),
+        Api::new("ftp://x").unwrap_err(),
+    ];
+    let mut statuses = Vec::new();
+    for error in &sequel {
+        let response = error.to_response();
+        statuses.push(response.status().as_u16());
+        assert_eq!(response.status(), error.response_status());
+        assert_eq!(response.headers()["content-type"], "text/plain; charset=utf-8");
+        assert_eq!(response.headers()["cache-control"], "no-store");
+        let expected = match response.status().is_client_error() {
+            true => format!("{error}\n"),
+            false => format!("{}\n", response.status().canonical_reason().unwrap()),
+        };
+        assert_eq!(response.body(), &expected);
+        assert!(!response.body().contains("marker"), "{}", response.body());
+        let retry_after = response.headers().get("retry-after");
+        assert_eq!(
+            retry_after.map(|v| v.to_str().unwrap()),
+            error.retry_after().map(|_| "7")
+        );
+    }
+    assert_eq!(statuses, [503, 409, 404, 502, 502, 400]);
+
+    let claims = Claims::builder(MARKER).email(MARKER).build().unwrap_err();
+    let token = common::verifier().verify(MARKER).unwrap_err();
+    for (error, status) in [(claims, 400), (token, 401)] {
+        let response = error.to_response();
+        assert_eq!(response.status(), status);
+        assert_eq!(response.body(), &format!("{error}\n"));
+        assert!(!response.body().contains("marker"), "{}", response.body());
+        assert!(response.headers().get("retry-after").is_none());
+    }
+    let key =
+        SigningKey::from_pem("-----BEGIN PRIVATE KEY-----\nmarker\n-----END PRIVATE KEY-----\n").unwrap_err();
+    assert_eq!(key.to_response().body(), "Internal Server Error\n");
+}

@@ -877,8 +877,20 @@ fn one_registrant_by_email(kind: Kind) {
             .respond_with(ResponseTemplate::new(200).set_body_json(json!([
                 registrant_json("Grace Hopper", "grace@example.com", "G1"),
                 registrant_json("Ada Lovelace", "Ada@Example.com", "A1"),
+                {"name": "No Link", "email": "nolink@example.com"},
             ]))),
     );
+    let join_url = call!(bed, join_url(&event(), "ADA@example.com"))
+        .unwrap()
+        .unwrap();
+    assert!(join_url.as_str().ends_with("joinCode=A1"));
+    assert!(
+        call!(bed, join_url(&event(), "alan@example.com"))
+            .unwrap()
+            .is_none()
+    );
+    let unreadable = call!(bed, join_url(&event(), "nolink@example.com")).unwrap_err();
+    assert!(unreadable.is_decode(), "{unreadable:?}");
     let found = call!(bed, registrant(&event(), " ada@EXAMPLE.com "))
         .unwrap()
         .unwrap();

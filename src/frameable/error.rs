@@ -198,6 +198,14 @@ impl Error {
         }
     }
 
+    /// The answer a web handler gives its own client: the
+    /// [`response_status`](Error::response_status), `Cache-Control: no-store`, and a plain-text
+    /// body, this error's message for a `4xx` (which field was refused, never its value) and
+    /// the status's reason alone for a `5xx`. Log the error itself for the details.
+    pub fn to_response(&self) -> http::Response<String> {
+        crate::response::error_response(self.response_status(), None, self)
+    }
+
     /// Whether [`ClaimsBuilder::build`](super::ClaimsBuilder::build) refused the claims, or a
     /// role name was not one this crate lists: the values came from the user or your data, so
     /// answer `400`.

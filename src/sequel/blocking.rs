@@ -17,7 +17,7 @@ use super::client;
 use super::credentials::Credentials;
 use super::error::Error;
 use super::event::{Event, EventClone, EventUpdate, NewEvent, Replay};
-use super::models::{CompanyId, EmbedUrl, EventId, Registered, Registrant, Registration, Viewer};
+use super::models::{CompanyId, EmbedUrl, EventId, JoinUrl, Registered, Registrant, Registration, Viewer};
 use super::request::Settled;
 use super::subscription::{
     KeptAlive, NewSubscription, Subscribed, SubscriptionId, SubscriptionUpdate, WebhookSubscription,
@@ -136,6 +136,11 @@ impl Client {
     /// See [`sequel::Client::registrant`](super::Client::registrant).
     pub fn registrant(&self, event: &EventId, email: &str) -> Result<Option<Registrant>, Error> {
         self.run(self.engine.registrant(event, email))?
+    }
+
+    /// See [`sequel::Client::join_url`](super::Client::join_url).
+    pub fn join_url(&self, event: &EventId, email: &str) -> Result<Option<JoinUrl>, Error> {
+        self.run(self.engine.join_url(event, email))?
     }
 
     /// Everyone registered for the event, each read as their part of Sequel's answer arrives,

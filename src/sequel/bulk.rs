@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::error::Error;
-use super::models::{Registrant, Registration};
+use super::models::{Registered, Registrant, Registration};
 
 /// How many registrations [`register_all`](super::Client::register_all) sends at once unless
 /// [`BulkOptions::concurrency`] says otherwise.
@@ -83,17 +83,18 @@ pub struct Progress {
 #[non_exhaustive]
 pub enum BulkOutcome {
     /// Newly registered.
-    Registered(Registrant),
+    Registered(Registered),
     /// Already registered before; the existing registration, join URL included.
-    AlreadyRegistered(Registrant),
+    AlreadyRegistered(Registered),
     /// Registered, though its answer was lost (a timeout, a dropped connection, a `5xx`, or
     /// an "already registered" to a retry of an attempt that may have worked): Sequel holds
     /// it, and this is Sequel's registration, join URL included, from the registrants list.
-    Recovered(Registrant),
+    Recovered(Registered),
     /// Not registered: Sequel refused it, or does not hold it. The registration is handed back
     /// so nothing is lost. One whose answer was lost, or that was refused as already
     /// registered, ends here only when the registrants list does not hold it (or could not be
-    /// read: see [`BulkReport::lookup_error`]), with the error it got.
+    /// read: see [`BulkReport::lookup_error`]), or holds it without a join URL, with the
+    /// error it got.
     Failed {
         /// The registration as given.
         registration: Registration,
@@ -103,8 +104,8 @@ pub enum BulkOutcome {
 }
 
 impl BulkOutcome {
-    /// The registrant, unless it failed.
-    pub fn registrant(&self) -> Option<&Registrant> {
+    /// The registration, join URL included, unless it failed.
+    pub fn registered(&self) -> Option<&Registered> {
         match self {
             BulkOutcome::Registered(registrant)
             | BulkOutcome::AlreadyRegistered(registrant)
@@ -175,7 +176,7 @@ impl BulkReport {
 }
 
 #[cfg(any(feature = "async", feature = "blocking"))]
-use super::request::{Settled, email_key};
+use super::request::{Settled, email_key, registered_from_list};
 
 /// Collects results as they complete, in any order, and settles them into a report.
 #[cfg(any(feature = "async", feature = "blocking"))]
@@ -191,11 +192,12 @@ pub(crate) struct Tally<'a> {
 fn outcome(settled: Settled, registration: Registration, found: Option<Registrant>) -> BulkOutcome {
     let found = found.filter(|_| settled.needs_lookup());
     let ours = settled.is_maybe_ours();
+    let found = found.map(registered_from_list);
     match (settled.into_answer(), found) {
-        (Ok(registered), _) => BulkOutcome::Registered(registered.into()),
-        (Err(_), Some(existing)) if ours => BulkOutcome::Recovered(existing),
-        (Err(_), Some(existing)) => BulkOutcome::AlreadyRegistered(existing),
-        (Err(error), None) => BulkOutcome::Failed { registration, error },
+        (Ok(registered), _) => BulkOutcome::Registered(registered),
+        (Err(_), Some(Ok(existing))) if ours => BulkOutcome::Recovered(existing),
+        (Err(_), Some(Ok(existing))) => BulkOutcome::AlreadyRegistered(existing),
+        (Err(_), Some(Err(error))) | (Err(error), None) => BulkOutcome::Failed { registration, error },
     }
 }
 
@@ -289,7 +291,6 @@ impl<'a> Tally<'a> {
 mod tests {
     use super::*;
     use crate::sequel::error::ApiError;
-    use crate::sequel::models::Registered;
 
     fn registrant(email: &str) -> Registrant {
         serde_json::from_value(serde_json::json!({"name": "n", "email": email, "join_url": format!("https://x.example/{email}")})).unwrap()
@@ -302,6 +303,24 @@ mod tests {
             body: String::new(),
             retry_after: None,
         })
+    }
+
+    #[test]
+    fn an_entry_without_a_join_url_is_no_registration() {
+        let mut tally = Tally::new((1, Some(1)), None);
+        tally.record(
+            0,
+            Registration::new("a", "a@x.co"),
+            Settled::new(Err(refusal(400, "already registered")), false),
+        );
+        let entry: Registrant =
+            serde_json::from_value(serde_json::json!({"name": "n", "email": "a@x.co"})).unwrap();
+        let report = tally.finish(Ok(vec![entry]));
+        assert!(
+            matches!(&report.outcomes()[0], BulkOutcome::Failed { registration, error } if registration.email == "a@x.co" && error.is_decode()),
+            "{:?}",
+            report.outcomes()
+        );
     }
 
     #[test]

@@ -16,9 +16,10 @@ use super::bulk::{BulkOptions, BulkReport, Tally};
 use super::credentials::{AccessToken, Credentials, TokenGrant};
 use super::error::{Error, TransportKind};
 use super::event::{Event, EventClone, EventUpdate, NewEvent, Replay};
-use super::models::{CompanyId, EmbedUrl, EventId, Registered, Registrant, Registration, Viewer};
+use super::models::{CompanyId, EmbedUrl, EventId, JoinUrl, Registered, Registrant, Registration, Viewer};
 use super::request::{
     ActivityPages, Attempts, Call, ListReader, Next, Outgoing, Settled, TokenCache, email_key, jitter,
+    registered_from_list,
 };
 use super::subscription::{
     KEEP_ALIVE_EXTENSION_DAYS, KeepAlive, KeptAlive, NewSubscription, Subscribed, SubscriptionId,
@@ -176,6 +177,26 @@ impl Client {
         let wanted = std::collections::HashSet::from([email_key(email)]);
         let mut found = self.find_registrants(event, &wanted, true).await?;
         Ok(found.pop())
+    }
+
+    /// The join URL of `email`'s registration, or `None` when it is not registered: what
+    /// [`registrant`](Self::registrant) finds, in one call. A registration Sequel holds without
+    /// a readable join URL is an error ([`is_decode`](Error::is_decode)). To register them when
+    /// they are not, use [`register_or_get`](Self::register_or_get).
+    ///
+    /// ```no_run
+    /// # async fn run(client: event_sso::sequel::Client, event: event_sso::sequel::EventId) -> Result<(), event_sso::sequel::Error> {
+    /// match client.join_url(&event, "ada@example.com").await? {
+    ///     Some(join_url) => { /* redirect the browser: join_url.redirect() */ }
+    ///     None => { /* not registered: offer to register */ }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn join_url(&self, event: &EventId, email: &str) -> Result<Option<JoinUrl>, Error> {
+        self.registrant(event, email)
+            .await?
+            .map(|entry| registered_from_list(entry).map(|registered| registered.join_url))
+            .transpose()
     }
 
     /// Everyone registered for the event, each read as their part of Sequel's answer arrives:

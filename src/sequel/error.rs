@@ -274,6 +274,16 @@ impl Error {
         }
     }
 
+    /// The answer a web handler that made this call gives its own client: the
+    /// [`response_status`](Error::response_status), `Retry-After` from
+    /// [`retry_after`](Error::retry_after) when Sequel sent one, `Cache-Control: no-store`, and
+    /// a plain-text body. The body is this error's message for a `4xx` and the status's reason
+    /// alone for a `5xx`; it never holds a secret, a URL or an e-mail address. Log the error
+    /// itself for the details.
+    pub fn to_response(&self) -> http::Response<String> {
+        crate::response::error_response(self.response_status(), self.retry_after(), self)
+    }
+
     /// Whether Sequel's API answered with a redirect, which the client never follows.
     pub fn is_redirect(&self) -> bool {
         matches!(self, Error::Redirected { .. })

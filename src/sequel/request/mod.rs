@@ -59,6 +59,7 @@ pub use call::{
 pub use list::{DEFAULT_MAX_ELEMENT_BYTES, ListReader};
 #[cfg(any(feature = "async", feature = "blocking"))]
 pub(crate) use registrants::email_key;
+pub(crate) use registrants::registered_from_list;
 pub use registrants::{Settled, find_registrant};
 pub use retry::{Attempts, Next, RetryPolicy, jitter};
 pub use token::{DEFAULT_TOKEN_LIFETIME, TokenCache};
