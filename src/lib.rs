@@ -11,6 +11,20 @@
 //! - [`frameable`]: the claims, RS256 signature, verification and join link of a Frameable
 //!   login token. No I/O, no feature needed.
 //!
+// Built without a feature, the docs link its items on docs.rs rather than leave them broken.
+#![cfg_attr(
+    not(feature = "async"),
+    doc = "[`sequel::Client`]: https://docs.rs/event-sso/latest/event_sso/sequel/struct.Client.html"
+)]
+#![cfg_attr(
+    not(feature = "blocking"),
+    doc = "[`sequel::blocking::Client`]: https://docs.rs/event-sso/latest/event_sso/sequel/blocking/struct.Client.html"
+)]
+#![cfg_attr(
+    not(feature = "fake"),
+    doc = "[`sequel::fake::FakeSequel`]: https://docs.rs/event-sso/latest/event_sso/sequel/fake/struct.FakeSequel.html"
+)]
+//!
 //! # Sequel: an embed URL and a join URL
 //!
 //! ```no_run

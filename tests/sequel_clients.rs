@@ -1153,3 +1153,32 @@ fn plain_http_to_a_host_that_is_not_loopback_is_refused_at_build() {
             .is_ok()
     );
 }
+
+/// A connection that is never accepted times out as a connect error: the request never left,
+/// so the call is not taken as one Sequel may have carried out.
+#[test]
+fn a_connect_timeout_is_a_connect_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    // Fill the listener's queue of connections waiting to be accepted: past it, the kernel
+    // drops new connections' first packet, and connecting hangs.
+    let mut queued = Vec::new();
+    while let Ok(stream) = std::net::TcpStream::connect_timeout(&address, Duration::from_millis(300)) {
+        queued.push(stream);
+        assert!(queued.len() < 10_000, "the queue never filled");
+    }
+    let client = sequel::Client::builder(sequel::Credentials::new("id", "secret"))
+        .base_url(format!("http://{address}"))
+        .connect_timeout(Duration::from_millis(300))
+        .retry(sequel::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let error = runtime.block_on(client.register(&event(), &ada())).unwrap_err();
+    assert!(error.is_connect(), "{error:?}");
+    assert!(!error.is_outcome_unknown(), "{error:?}");
+    drop(queued);
+}

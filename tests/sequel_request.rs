@@ -143,6 +143,15 @@ fn bearer_token_is_sent_and_marked_sensitive() {
     assert_eq!(authorization, "Bearer eyJ.a.b");
     assert!(authorization.is_sensitive());
     assert!(!format!("{request:?}").contains("eyJ.a.b"));
+    // The clients' User-Agent, for every transport.
+    assert_eq!(
+        request.headers()["user-agent"],
+        event_sso::sequel::request::USER_AGENT
+    );
+    assert_eq!(
+        event_sso::sequel::request::USER_AGENT,
+        format!("event-sso/{}", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]

@@ -52,7 +52,7 @@ impl<C> ClientBuilder<C> {
                 connect_timeout: DEFAULT_CONNECT_TIMEOUT,
                 deadline: DEFAULT_DEADLINE,
                 retry: RetryPolicy::default(),
-                user_agent: concat!("event-sso/", env!("CARGO_PKG_VERSION")).to_owned(),
+                user_agent: super::request::USER_AGENT.to_owned(),
                 token_lifetime: DEFAULT_TOKEN_LIFETIME,
                 max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             },

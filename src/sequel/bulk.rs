@@ -4,9 +4,11 @@
 use std::fmt;
 
 use super::error::Error;
-use super::models::{Registered, Registrant, Registration};
+#[cfg(any(feature = "async", feature = "blocking"))]
+use super::models::Registrant;
+use super::models::{Registered, Registration};
 
-/// How many registrations [`register_all`](super::Client::register_all) sends at once unless
+/// How many registrations the clients' `register_all` sends at once unless
 /// [`BulkOptions::concurrency`] says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 

@@ -18,8 +18,8 @@ use super::error::{Error, TransportKind};
 use super::event::{Event, EventClone, EventUpdate, NewEvent, Replay};
 use super::models::{CompanyId, EmbedUrl, EventId, JoinUrl, Registered, Registrant, Registration, Viewer};
 use super::request::{
-    ActivityPages, Attempts, Call, ListReader, Next, Outgoing, Settled, TokenCache, email_key, jitter,
-    registered_from_list,
+    ActivityPages, Attempts, Call, DeadlinePassed, ListReader, Next, Outgoing, Settled, TokenCache,
+    email_key, jitter, registered_from_list,
 };
 use super::subscription::{
     KEEP_ALIVE_EXTENSION_DAYS, KeepAlive, KeptAlive, NewSubscription, Subscribed, SubscriptionId,
@@ -874,24 +874,13 @@ fn error_source(error: &Error) -> Option<String> {
     std::error::Error::source(error).map(ToString::to_string)
 }
 
-/// Why a call stopped: its deadline passed.
-#[derive(Debug)]
-struct DeadlinePassed;
-
-impl std::fmt::Display for DeadlinePassed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the call's deadline passed")
-    }
-}
-
-impl std::error::Error for DeadlinePassed {}
-
 /// Reads a reqwest error, dropping the URL (it may carry an e-mail address).
 fn transport_error(error: reqwest::Error) -> Error {
-    let kind = if error.is_timeout() {
-        TransportKind::Timeout
-    } else if error.is_connect() {
+    // A connect timeout is both; it is `Connect`, since the request never left.
+    let kind = if error.is_connect() {
         TransportKind::Connect
+    } else if error.is_timeout() {
+        TransportKind::Timeout
     } else {
         TransportKind::Other
     };

@@ -117,9 +117,11 @@ pub enum Error {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TransportKind {
-    /// No connection could be made, so the request never reached Sequel.
+    /// No connection could be made (refused, unreachable, or the connect timeout passed), so
+    /// the request never reached Sequel and may be sent again, whatever it does.
     Connect,
-    /// The request or the response took longer than the client's timeout.
+    /// Once connected, the request or the response took longer than the client's timeout:
+    /// Sequel may have carried it out.
     Timeout,
     /// Anything else: a dropped connection, a malformed response.
     Other,
@@ -128,6 +130,13 @@ pub enum TransportKind {
 impl Error {
     pub(crate) fn invalid(field: &'static str, reason: &'static str) -> Error {
         Error::InvalidInput { field, reason }
+    }
+
+    /// An answer larger than a transport built on [`request`](super::request) reads, `limit`
+    /// bytes: Sequel answered, so it is neither retried nor taken as a lost answer
+    /// ([`is_body_too_large`](Error::is_body_too_large)).
+    pub fn body_too_large(limit: usize) -> Error {
+        Error::BodyTooLarge { limit }
     }
 
     /// A failure on the way, for a transport built on [`request`](super::request): its kind

@@ -41,6 +41,19 @@
 //! # let _ = (embed, registrant);
 //! # Ok(()) }
 //! ```
+// Built without the feature an item needs, the docs link it on docs.rs rather than leave it broken.
+#![cfg_attr(
+    not(feature = "async"),
+    doc = "\n[`Client`]: https://docs.rs/event-sso/latest/event_sso/sequel/struct.Client.html"
+)]
+#![cfg_attr(
+    not(feature = "blocking"),
+    doc = "\n[`blocking::Client`]: https://docs.rs/event-sso/latest/event_sso/sequel/blocking/struct.Client.html"
+)]
+#![cfg_attr(
+    not(any(feature = "async", feature = "blocking")),
+    doc = "\n[`Networking`]: https://docs.rs/event-sso/latest/event_sso/sequel/struct.Networking.html\n[`Companies`]: https://docs.rs/event-sso/latest/event_sso/sequel/struct.Companies.html\n[`Customizations`]: https://docs.rs/event-sso/latest/event_sso/sequel/struct.Customizations.html\n[`Media`]: https://docs.rs/event-sso/latest/event_sso/sequel/struct.Media.html"
+)]
 
 // From the bottom up: values; the endpoints as values (`request`, no I/O); the engine and
 // the two clients that send them; the fake, which serves them. `webhook` receives, with no I/O.

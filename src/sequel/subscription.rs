@@ -97,11 +97,11 @@ pub struct WebhookSubscription {
     pub extra: Map<String, Value>,
 }
 
-/// How many days [`keep_webhook_alive`](crate::sequel::Client::keep_webhook_alive) extends a
+/// How many days the clients' `keep_webhook_alive` extends a
 /// subscription by: Sequel's default length.
 pub const KEEP_ALIVE_EXTENSION_DAYS: u16 = 90;
 
-/// What [`keep_webhook_alive`](crate::sequel::Client::keep_webhook_alive) did.
+/// What the clients' `keep_webhook_alive` did.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum KeptAlive {

@@ -37,6 +37,10 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a whole call may take, its attempts, its token request and its waits between
 /// attempts together, unless the client builder's `deadline` says otherwise.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
+/// The `User-Agent` both clients send unless the client builder's `user_agent` says
+/// otherwise, and that [`Call::to_request`] puts in every request: `event-sso/` and the
+/// crate's version.
+pub const USER_AGENT: &str = concat!("event-sso/", env!("CARGO_PKG_VERSION"));
 
 /// How much of an error body is kept, in bytes.
 const KEPT_BODY_BYTES: usize = 1024;
@@ -266,9 +270,14 @@ impl<T> Call<T> {
         self.repeatable
     }
 
-    /// The HTTP request, with `Authorization: Bearer` (marked sensitive). A call that
+    /// The HTTP request, with `Authorization: Bearer` (marked sensitive) and
+    /// `User-Agent:` [`USER_AGENT`] (replace it to name your app). A call that
     /// [needs a token](Self::needs_token) is refused without one (`is_invalid_input`), rather
     /// than sent unauthenticated.
+    ///
+    /// Send it once, following no redirect: a `3xx` goes to [`parse`](Self::parse) as it came,
+    /// which refuses it ([`is_redirect`](Error::is_redirect)), so the token, the client secret
+    /// or a person's data never reach a host they were not meant for.
     pub fn to_request(&self, token: Option<&AccessToken>) -> Result<http::Request<Vec<u8>>, Error> {
         let body = self.body.as_deref().map(<[u8]>::to_vec).unwrap_or_default();
         let mut request = http::Request::new(body);
@@ -279,6 +288,9 @@ impl<T> Call<T> {
             .parse()
             .map_err(|_| Error::invalid("base_url", "does not make a valid request URI"))?;
         *request.headers_mut() = headers(self.kind, token)?;
+        request
+            .headers_mut()
+            .insert(http::header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
         Ok(request)
     }
 

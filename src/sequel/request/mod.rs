@@ -5,6 +5,12 @@
 //! result or an [`Error`](crate::sequel::Error). The crate's own clients are thin transports over these; use them
 //! directly to drive Sequel's API from another HTTP client.
 //!
+//! With a blocking HTTP client, [`Driver`] runs the whole loop (the token, the retries, the
+//! deadline, the registration rule, the pages) around one function of yours that sends a
+//! request: `examples/ureq_transport.rs` is ureq in some 30 lines. The pieces it is made of
+//! ([`Attempts`], [`TokenCache`], [`Settled`], [`ActivityPages`]) are here too, for an async
+//! client's own loop.
+//!
 //! ```
 //! use event_sso::sequel::request::Api;
 //! use event_sso::sequel::{AccessToken, EventId, Viewer};
@@ -39,6 +45,7 @@ mod analytics;
 mod call;
 mod companies;
 mod customizations;
+mod driver;
 mod events;
 mod list;
 mod media;
@@ -54,12 +61,14 @@ pub use analytics::ActivityPages;
 pub(crate) use call::Outgoing;
 pub use call::{
     Api, Call, DEFAULT_ANALYTICS_URL, DEFAULT_AUDIENCE, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+    DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, USER_AGENT,
 };
-pub use list::{DEFAULT_MAX_ELEMENT_BYTES, ListReader};
 #[cfg(any(feature = "async", feature = "blocking"))]
-pub(crate) use registrants::email_key;
-pub(crate) use registrants::registered_from_list;
+pub(crate) use driver::DeadlinePassed;
+pub use driver::Driver;
+pub use list::{DEFAULT_MAX_ELEMENT_BYTES, ListReader};
 pub use registrants::{Settled, find_registrant};
+#[cfg(any(feature = "async", feature = "blocking"))]
+pub(crate) use registrants::{email_key, registered_from_list};
 pub use retry::{Attempts, Next, RetryPolicy, jitter};
 pub use token::{DEFAULT_TOKEN_LIFETIME, TokenCache};
