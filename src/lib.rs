@@ -146,7 +146,7 @@
 //! | `rustls` | yes | TLS through rustls; without it or `native-tls`, an `https` base URL fails at `build()` |
 //! | `blocking` | no | [`sequel::blocking::Client`] |
 //! | `native-tls` | no | TLS through the platform's library (OpenSSL on Linux) |
-//! | `tracing` | no | one span per Sequel call and one event per attempt, with no ids, e-mails or tokens |
+//! | `tracing` | no | spans in OpenTelemetry's names: one per Sequel call, one per HTTP request inside it, one per webhook delivery, with no ids, names, e-mails, secrets or tokens |
 //! | `fake` | no | [`sequel::fake::FakeSequel`], for your tests |
 //!
 //! Features only add: any combination builds, none and all included. The crate re-exports

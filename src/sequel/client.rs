@@ -25,6 +25,7 @@ use super::subscription::{
     KEEP_ALIVE_EXTENSION_DAYS, KeepAlive, KeptAlive, NewSubscription, Subscribed, SubscriptionId,
     SubscriptionUpdate, WebhookSubscription,
 };
+use super::telemetry;
 use crate::sync::lock;
 
 /// How many registrations `register_all` keeps under way (in flight, or waiting to retry) per
@@ -529,20 +530,16 @@ impl Client {
     /// one of its permits from getting the token to reading the answer, and none while it
     /// waits to retry.
     async fn run<T>(&self, call: Call<T>, in_flight: Option<&Semaphore>) -> (Result<T, Error>, bool) {
-        let (answer, maybe_applied) = self
-            .attempt(call.outgoing(), self.attempts(&call), in_flight, Take::Whole)
-            .await;
+        let span = telemetry::call(call.name());
+        let attempts = self.attempt(call.outgoing(), self.attempts(&call), in_flight, Take::Whole);
+        let (answer, maybe_applied) = telemetry::within(&span, attempts).await;
         // A body that does not decode is never retried, so it is read once the attempts are over.
         let result = answer.and_then(|answer| call.decode(&answer.body, answer.received_at));
-        #[cfg(feature = "tracing")]
-        if let Err(error) = &result
-            && error.is_decode()
-        {
-            let span = tracing::debug_span!("sequel", call = call.name());
-            let source = error_source(error);
-            tracing::debug!(parent: &span, error = %error, source, "sequel attempt failed");
+        let result = call.settle(result, maybe_applied);
+        if let Err(error) = &result {
+            telemetry::failed(&span, error);
         }
-        (call.settle(result, maybe_applied), maybe_applied)
+        (result, maybe_applied)
     }
 
     /// The attempts `call` may have: the client's retries, within its deadline from now.
@@ -560,8 +557,6 @@ impl Client {
         in_flight: Option<&Semaphore>,
         take: Take,
     ) -> (Result<Answer, Error>, bool) {
-        #[cfg(feature = "tracing")]
-        let span = tracing::debug_span!("sequel", call = call.name);
         loop {
             // The semaphore is never closed, so acquiring only fails if it were; then the
             // attempt goes without a permit rather than not at all.
@@ -577,9 +572,8 @@ impl Client {
                 },
                 false => None,
             };
-            let started = Instant::now();
-            let answer = self.send(call, token.as_ref(), deadline, take).await;
-            #[cfg(feature = "tracing")]
+            let span = telemetry::request(call.target(), attempts.attempt() - 1);
+            let answer = telemetry::within(&span, self.send(call, token.as_ref(), deadline, take)).await;
             let status = answer.as_ref().ok().map(|answer| answer.status.as_u16());
             let outcome = answer.and_then(|answer| match answer.status.is_success() {
                 true => Ok(answer),
@@ -590,16 +584,7 @@ impl Client {
                     answer.received_at,
                 )),
             });
-            #[cfg(feature = "tracing")]
-            trace(
-                &span,
-                attempts.attempt(),
-                status,
-                outcome.as_ref().err(),
-                started.elapsed(),
-            );
-            #[cfg(not(feature = "tracing"))]
-            let _ = started;
+            telemetry::answered(&span, status, outcome.as_ref().err());
             match attempts.next(outcome, Instant::now(), jitter) {
                 Next::Done(result) => return (result, attempts.maybe_applied()),
                 Next::RenewToken => {
@@ -786,14 +771,19 @@ impl Client {
         call: Result<Call<Vec<Registrant>>, Error>,
     ) -> Result<(reqwest::Response, ListReader<Registrant>), Error> {
         let call = call?;
-        let (answer, _) = self
-            .attempt(call.outgoing(), self.attempts(&call), None, Take::Head)
-            .await;
-        let response = answer?.rest.ok_or(Error::UnexpectedBody {
-            call: call.name(),
-            reason: "the answer came without its body",
-        })?;
-        Ok((response, ListReader::new(call.name())))
+        let span = telemetry::call(call.name());
+        let attempts = self.attempt(call.outgoing(), self.attempts(&call), None, Take::Head);
+        let (answer, _) = telemetry::within(&span, attempts).await;
+        let response = answer.and_then(|answer| {
+            answer.rest.ok_or(Error::UnexpectedBody {
+                call: call.name(),
+                reason: "the answer came without its body",
+            })
+        });
+        if let Err(error) = &response {
+            telemetry::failed(&span, error);
+        }
+        Ok((response?, ListReader::new(call.name())))
     }
 }
 
@@ -802,26 +792,6 @@ async fn within<V>(deadline: Instant, step: impl Future<Output = Result<V, Error
     match tokio::time::timeout_at(deadline.into(), step).await {
         Ok(result) => result,
         Err(_) => Err(Error::transport(TransportKind::Timeout, DeadlinePassed)),
-    }
-}
-
-/// One event per attempt: its status (when an answer came), its error (whose message is
-/// built from parts, never from what was sent), its number and its latency.
-#[cfg(feature = "tracing")]
-fn trace(span: &tracing::Span, attempt: u32, status: Option<u16>, error: Option<&Error>, latency: Duration) {
-    let latency_ms = latency.as_secs_f64() * 1000.0;
-    match (status, error) {
-        (Some(status), None) => tracing::debug!(parent: span, status, attempt, latency_ms, "sequel attempt"),
-        (status, Some(error)) => tracing::debug!(
-            parent: span,
-            status,
-            error = %error,
-            source = error_source(error),
-            attempt,
-            latency_ms,
-            "sequel attempt failed"
-        ),
-        (None, None) => {}
     }
 }
 
@@ -867,11 +837,6 @@ impl Tokens {
     fn reject(&self, refused: &AccessToken) {
         lock(&self.cache).reject(refused);
     }
-}
-
-#[cfg(feature = "tracing")]
-fn error_source(error: &Error) -> Option<String> {
-    std::error::Error::source(error).map(ToString::to_string)
 }
 
 /// Reads a reqwest error, dropping the URL (it may carry an e-mail address).

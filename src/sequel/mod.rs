@@ -41,6 +41,31 @@
 //! # let _ = (embed, registrant);
 //! # Ok(()) }
 //! ```
+//!
+//! # Traces
+//!
+//! With the `tracing` feature, the crate's spans carry OpenTelemetry's names, for
+//! `tracing-opentelemetry` to export as they are (all at `INFO`):
+//!
+//! - `sequel`: one per call, `otel.name` its name (`POST /event/{eventId}/registrant`), and on
+//!   failure `error.type` and `otel.status_code = "ERROR"`, with a `DEBUG` event holding the
+//!   error's message as `exception.message`. The token request a call needed is a call inside it.
+//! - `sequel.request`: one per HTTP request, inside its call, as the HTTP client conventions
+//!   name it: `otel.name` (`POST /api/v1/event/{eventId}/registrant`), `otel.kind = "client"`,
+//!   `http.request.method`, `url.template`, `server.address`, `server.port`,
+//!   `http.response.status_code`, `http.request.resend_count` on a resent request, and
+//!   `error.type` (the status, or `connect`, `timeout`, `transport`, `decode`, ...) on failure.
+//! - `sequel.webhook`: one per delivery given to [`Receiver::handle`](webhook::Receiver::handle),
+//!   with `sequel.webhook.type`, `sequel.webhook.occurrence` (the occurrence's key),
+//!   `sequel.webhook.outcome` (`done`, `stored`, `repeat`, `held`, `failed`, `refused`,
+//!   `unavailable`), `http.response.status_code` (the answer to Sequel),
+//!   `sequel.webhook.store.duration` (seconds spent in the store) and `error.type`. Your
+//!   handler runs inside it.
+//!
+//! No span or event holds a secret, a token, an id, a person's name or e-mail, or the login
+//! part of an embed or join URL: only templates, hosts, statuses, and messages the crate built
+//! from its own parts.
+//!
 // Built without the feature an item needs, the docs link it on docs.rs rather than leave it broken.
 #![cfg_attr(
     not(feature = "async"),
@@ -68,6 +93,7 @@ mod models;
 mod networking;
 pub mod request;
 mod subscription;
+mod telemetry;
 
 #[cfg(any(feature = "async", feature = "blocking"))]
 mod builder;

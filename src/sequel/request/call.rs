@@ -14,6 +14,7 @@ use url::Url;
 use crate::sequel::credentials::AccessToken;
 use crate::sequel::error::{ApiError, Error};
 use crate::sequel::models::EventId;
+use crate::sequel::telemetry::Target;
 
 /// Sequel's production API host; the crate appends `/api/v1/...` and `/api/oauth/token`.
 pub const DEFAULT_BASE_URL: &str = "https://api.introvoke.com";
@@ -145,7 +146,10 @@ impl Api {
     /// A call to `/api/v1/{segments}`, which needs the access token.
     pub(super) fn v1<T>(&self, route: &Route, segments: &[&str], decode: Decoder<T>) -> Call<T> {
         let url = self.url(["api", "v1"].iter().chain(segments));
-        Call::new(route, url, CallKind::V1, decode)
+        Call {
+            prefix: "/api/v1",
+            ..Call::new(route, url, CallKind::V1, decode)
+        }
     }
 
     /// A call to `{platform}/api/{segments}`, which needs the access token.
@@ -230,6 +234,8 @@ pub struct Call<T> {
     pub(super) repeatable: bool,
     removal: bool,
     decode: Decoder<T>,
+    /// The URL's path before the route's template: `/api/v1`, or `/api`.
+    prefix: &'static str,
 }
 
 impl<T> Call<T> {
@@ -243,6 +249,7 @@ impl<T> Call<T> {
             repeatable: route.repeatable,
             removal: route.removal,
             decode,
+            prefix: "/api",
         }
     }
 
@@ -304,6 +311,7 @@ impl<T> Call<T> {
             url: &self.url,
             body: self.body.as_ref(),
             kind: self.kind,
+            prefix: self.prefix,
         }
     }
 
@@ -337,6 +345,16 @@ impl<T> Call<T> {
         }
     }
 
+    /// Where it goes, for its trace.
+    pub(crate) fn target(&self) -> Target<'_> {
+        Target {
+            name: self.name,
+            method: &self.method,
+            url: &self.url,
+            prefix: self.prefix,
+        }
+    }
+
     /// Reads a successful answer's body.
     pub(crate) fn decode(&self, body: &[u8], received_at: SystemTime) -> Result<T, Error> {
         (self.decode)(self.name, body, received_at)
@@ -353,12 +371,23 @@ pub(crate) struct Outgoing<'a> {
     url: &'a Url,
     body: Option<&'a Bytes>,
     kind: CallKind,
+    prefix: &'static str,
 }
 
 #[cfg(any(feature = "async", feature = "blocking"))]
 impl Outgoing<'_> {
     pub(crate) fn needs_token(&self) -> bool {
         self.kind.needs_token()
+    }
+
+    /// Where it goes, for its trace.
+    pub(crate) fn target(&self) -> Target<'_> {
+        Target {
+            name: self.name,
+            method: self.method,
+            url: self.url,
+            prefix: self.prefix,
+        }
     }
 
     /// The parts of the request, which the transport sends without going through

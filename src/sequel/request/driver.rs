@@ -14,6 +14,7 @@ use crate::sequel::analytics::ActivityPage;
 use crate::sequel::credentials::{AccessToken, Credentials};
 use crate::sequel::error::{Error, TransportKind};
 use crate::sequel::models::{EventId, Registered, Registration};
+use crate::sequel::telemetry;
 use crate::sync::lock;
 
 /// Drives Sequel's calls over any blocking HTTP client: the crate's whole loop around one
@@ -155,7 +156,17 @@ where
     /// The attempts of `call` until it is done by `deadline`; also whether a failed attempt
     /// may have been carried out.
     fn run<T>(&self, call: Call<T>, deadline: Instant) -> (Result<T, Error>, bool) {
-        let mut attempts = Attempts::new(&call, &self.retry, deadline);
+        let span = telemetry::call(call.name());
+        let (result, maybe_applied) = telemetry::in_scope(&span, || self.attempts(&call, deadline));
+        if let Err(error) = &result {
+            telemetry::failed(&span, error);
+        }
+        (result, maybe_applied)
+    }
+
+    /// [`run`](Self::run)'s loop.
+    fn attempts<T>(&self, call: &Call<T>, deadline: Instant) -> (Result<T, Error>, bool) {
+        let mut attempts = Attempts::new(call, &self.retry, deadline);
         loop {
             let token = match call.needs_token() {
                 true => match self.token(deadline) {
@@ -164,7 +175,7 @@ where
                 },
                 false => None,
             };
-            let outcome = self.attempt(&call, token.as_ref(), deadline);
+            let outcome = self.attempt(call, token.as_ref(), deadline, attempts.attempt() - 1);
             match attempts.next(outcome, Instant::now(), jitter) {
                 Next::Done(result) => {
                     let maybe_applied = attempts.maybe_applied();
@@ -181,13 +192,24 @@ where
     }
 
     /// One attempt, given what is left of the deadline, or less.
-    fn attempt<T>(&self, call: &Call<T>, token: Option<&AccessToken>, deadline: Instant) -> Result<T, Error> {
+    fn attempt<T>(
+        &self,
+        call: &Call<T>,
+        token: Option<&AccessToken>,
+        deadline: Instant,
+        resends: u32,
+    ) -> Result<T, Error> {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(Error::transport(TransportKind::Timeout, DeadlinePassed));
         }
-        let response = (self.send)(call.to_request(token)?, left.min(self.timeout))?;
-        call.parse(response, SystemTime::now())
+        let request = call.to_request(token)?;
+        let span = telemetry::request(call.target(), resends);
+        let response = telemetry::in_scope(&span, || (self.send)(request, left.min(self.timeout)));
+        let status = response.as_ref().ok().map(|response| response.status().as_u16());
+        let outcome = response.and_then(|response| call.parse(response, SystemTime::now()));
+        telemetry::answered(&span, status, outcome.as_ref().err());
+        outcome
     }
 
     /// The cached token, or a new one fetched within the caller's `deadline`. One thread

@@ -9,6 +9,7 @@ use http::{HeaderMap, StatusCode};
 use super::event::{AttendedUser, EventDetails, WebhookEvent, WebhookType};
 use super::store::{Batch, Claim, Gathered, Holder, MemoryStore, StoreError, WebhookStore};
 use super::verify::{Delivery, Error, Verifier};
+use crate::sequel::telemetry::{self, StoreClock};
 
 /// How long a claim holds unless [`Receiver::lease`] says otherwise: 5 minutes.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(300);
@@ -100,6 +101,19 @@ pub enum Handled<E> {
 }
 
 impl<E> Handled<E> {
+    /// Its name and, when it failed, the kind of failure, for its trace.
+    fn names(&self) -> (&'static str, Option<&'static str>) {
+        match self {
+            Handled::Done { .. } => ("done", None),
+            Handled::Stored => ("stored", None),
+            Handled::Repeat => ("repeat", None),
+            Handled::Held => ("held", None),
+            Handled::Failed { .. } => ("failed", Some("handler")),
+            Handled::Refused(error) => ("refused", Some(error.kind_name())),
+            Handled::Unavailable(_) => ("unavailable", Some("store")),
+        }
+    }
+
     /// The status to answer Sequel with.
     pub fn status(&self) -> StatusCode {
         match self {
@@ -186,6 +200,26 @@ impl<S: WebhookStore> Receiver<S> {
         F: FnOnce(Work) -> Fut,
         Fut: Future<Output = Result<(), E>>,
     {
+        let span = telemetry::webhook();
+        let mut clock = StoreClock::new();
+        let handled = telemetry::within(&span, self.receive(headers, body, handler, &span, &mut clock)).await;
+        telemetry::handled(&span, handled.status().as_u16(), || handled.names(), clock);
+        handled
+    }
+
+    /// [`handle`](Self::handle)'s steps, each store step timed on `clock`.
+    async fn receive<F, Fut, E>(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        handler: F,
+        span: &telemetry::Span,
+        clock: &mut StoreClock,
+    ) -> Handled<E>
+    where
+        F: FnOnce(Work) -> Fut,
+        Fut: Future<Output = Result<(), E>>,
+    {
         let delivery = match self.verifier.verify(headers, body) {
             Ok(delivery) => delivery,
             Err(error) => return Handled::Refused(error),
@@ -194,6 +228,7 @@ impl<S: WebhookStore> Receiver<S> {
         match delivery.event() {
             WebhookEvent::EventEnded(batch) => {
                 let key = ended_key(&delivery);
+                telemetry::delivery(span, delivery.event_type(), &key);
                 let users = batch.users.len() as u64;
                 let batch = Batch {
                     page: batch.page.unwrap_or(1),
@@ -202,9 +237,8 @@ impl<S: WebhookStore> Receiver<S> {
                     total: batch.total_count.unwrap_or(users),
                     body,
                 };
-                let gathered = self
-                    .store
-                    .gather(&key, batch, &holder, self.lease, self.keep)
+                let gathered = clock
+                    .time(self.store.gather(&key, batch, &holder, self.lease, self.keep))
                     .await;
                 let bodies = match gathered {
                     Ok(Gathered::Complete(bodies)) => bodies,
@@ -216,23 +250,26 @@ impl<S: WebhookStore> Receiver<S> {
                 let event = match assemble(&delivery, &bodies) {
                     Some(event) => event,
                     None => {
-                        let _ = self.store.release(&key, &holder).await;
+                        let _ = clock.time(self.store.release(&key, &holder)).await;
                         return Handled::Unavailable(StoreError::new(
                             "gave back a batch that no longer reads as a delivery",
                         ));
                     }
                 };
-                self.run(&key, &holder, handler(Work::EndedEvent(event))).await
+                self.run(&key, &holder, handler(Work::EndedEvent(event)), clock)
+                    .await
             }
             _ => {
                 let key = delivery.occurrence_key();
-                match self.store.claim(&key, &holder, self.lease).await {
+                telemetry::delivery(span, delivery.event_type(), &key);
+                match clock.time(self.store.claim(&key, &holder, self.lease)).await {
                     Ok(Claim::Claimed) => {}
                     Ok(Claim::Held) => return Handled::Held,
                     Ok(Claim::Done) => return Handled::Repeat,
                     Err(error) => return Handled::Unavailable(error),
                 }
-                self.run(&key, &holder, handler(Work::Delivery(delivery))).await
+                self.run(&key, &holder, handler(Work::Delivery(delivery)), clock)
+                    .await
             }
         }
     }
@@ -243,14 +280,15 @@ impl<S: WebhookStore> Receiver<S> {
         key: &str,
         holder: &Holder,
         handled: impl Future<Output = Result<(), E>>,
+        clock: &mut StoreClock,
     ) -> Handled<E> {
         match handled.await {
             Ok(()) => Handled::Done {
-                unrecorded: self.store.commit(key, holder, self.keep).await.err(),
+                unrecorded: clock.time(self.store.commit(key, holder, self.keep)).await.err(),
             },
             Err(error) => Handled::Failed {
                 error,
-                unreleased: self.store.release(key, holder).await.err(),
+                unreleased: clock.time(self.store.release(key, holder)).await.err(),
             },
         }
     }

@@ -353,6 +353,17 @@ impl Error {
     pub fn is_auth(&self) -> bool {
         matches!(self, Error::MissingKey | Error::WrongKey)
     }
+
+    /// A short name for the kind of refusal, for traces.
+    pub(crate) fn kind_name(&self) -> &'static str {
+        match self {
+            Error::NoUsableSecret => "no_usable_secret",
+            Error::MissingKey => "missing_key",
+            Error::WrongKey => "wrong_key",
+            Error::TooLarge { .. } => "too_large",
+            Error::Malformed { .. } => "malformed",
+        }
+    }
 }
 
 #[cfg(test)]
