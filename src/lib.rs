@@ -162,6 +162,9 @@ pub mod sequel;
 mod sync;
 
 pub use http;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use sqlx;
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -196,6 +196,25 @@ async fn a_lapsed_lease_lets_the_retry_in<S: WebhookStore>(receiver: Receiver<S>
     assert_eq!(ledger.times("dee@example.com"), 1);
 }
 
+/// A handler that outlives its lease while the retry is claimed and handled elsewhere cannot
+/// record the occurrence done after it: fenced out, `429`, whichever finishes first.
+async fn a_taken_over_claim_is_fenced_out<S: WebhookStore>(receiver: Receiver<S>) {
+    let receiver = receiver.lease(Duration::from_millis(300));
+    let ledger = Ledger::default();
+    let body = registration("inv-1", "fen@example.com");
+    let slow = deliver(&receiver, &ledger, &body, false, Duration::from_millis(900));
+    let retry = async {
+        ledger.handler_running().await;
+        tokio::time::sleep(Duration::from_millis(400)).await; // the first's lease lapses
+        post(&receiver, &ledger, &body).await
+    };
+    let (slow, retry) = tokio::join!(slow, retry);
+    assert_eq!((retry, slow), (StatusCode::OK, StatusCode::TOO_MANY_REQUESTS));
+    assert_eq!(post(&receiver, &ledger, &body).await, 200, "done, by the retry");
+    // Both handlers ran (a plain handler's effects cannot be undone); only one recorded it.
+    assert_eq!(ledger.times("fen@example.com"), 2);
+}
+
 /// Batches in any order, one repeated: stored (200) until the last, which gives the whole
 /// event once, in page order. A failure there releases it; the last batch's retry completes
 /// it; a later repeat is 200 with nothing given.
@@ -259,8 +278,8 @@ macro_rules! conformance {
     ($store:expr) => {
         conformance!(@each $store;
             once_and_repeats, a_failure_is_retried, a_repeat_while_handling_is_429,
-            a_lapsed_lease_lets_the_retry_in, an_ended_event_is_given_once_and_whole,
-            done_is_kept_for_keep, refusals_touch_nothing);
+            a_lapsed_lease_lets_the_retry_in, a_taken_over_claim_is_fenced_out,
+            an_ended_event_is_given_once_and_whole, done_is_kept_for_keep, refusals_touch_nothing);
     };
     (@each $store:expr; $($scenario:ident),*) => {
         $(
@@ -279,6 +298,11 @@ fn verifier() -> Verifier {
 
 mod memory {
     conformance!(super::MemoryStore::new());
+}
+
+#[cfg(feature = "postgres")]
+mod postgres {
+    conformance!(super::common::postgres::store().await);
 }
 
 #[cfg(feature = "redis")]

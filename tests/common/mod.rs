@@ -4,6 +4,8 @@
 #[cfg(all(feature = "async", feature = "blocking"))]
 pub mod clients;
 pub mod contract;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 
 use event_sso::frameable::{Claims, ClaimsBuilder, Role, SigningKey, VerifyingKey};
 use time::OffsetDateTime;

@@ -70,6 +70,8 @@
 //!   ([`WebhookEvent::Other`]) and still verifies; fields Sequel does not document are kept.
 
 mod event;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod receiver;
 #[cfg(feature = "redis")]
 mod redis;
@@ -79,9 +81,12 @@ mod verify;
 pub use event::{
     Answer, AttendedUser, Attendee, EndedBatch, EventDetails, PreRegistration, WebhookEvent, WebhookType,
 };
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use postgres::{PostgresOptions, PostgresStore, Transaction};
 pub use receiver::{DEFAULT_KEEP, DEFAULT_LEASE, EndedEvent, Handled, Receiver, Work};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis::{RedisOptions, RedisStore};
-pub use store::{Batch, Claim, Gathered, Holder, MemoryStore, StoreError, WebhookStore};
+pub use store::{Batch, Claim, Committed, Gathered, Holder, MemoryStore, StoreError, WebhookStore};
 pub use verify::{AUTH_HEADER, DEFAULT_MAX_BODY_BYTES, Delivery, Error, Verifier, WebhookSecret};

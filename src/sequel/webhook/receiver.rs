@@ -7,7 +7,7 @@ use std::time::Duration;
 use http::{HeaderMap, StatusCode};
 
 use super::event::{AttendedUser, EventDetails, WebhookEvent, WebhookType};
-use super::store::{Batch, Claim, Gathered, Holder, MemoryStore, StoreError, WebhookStore};
+use super::store::{Batch, Claim, Committed, Gathered, Holder, MemoryStore, StoreError, WebhookStore};
 use super::verify::{Delivery, Error, Verifier};
 use crate::sequel::telemetry::{self, StoreClock};
 
@@ -85,6 +85,16 @@ pub enum Handled<E> {
     Repeat,
     /// Another request holds the occurrence: `429`, so Sequel retries later.
     Held,
+    /// The handler ran, but meanwhile its lease lapsed and another request claimed the
+    /// occurrence, so this one could not record it done: `429`, so Sequel retries, and the
+    /// retry is answered by what that other request did. With
+    /// `handle_in_transaction`, the handler's writes were rolled back.
+    FencedOut,
+    /// The handler's writes could not be committed with the occurrence's done-mark
+    /// (`handle_in_transaction`): the commit failed or its outcome is unknown (the connection
+    /// lost during `COMMIT`), or the handler gave back a transaction that had failed or was
+    /// ended. `500`, so Sequel retries, and the retry finds what was committed.
+    NotCommitted(StoreError),
     /// The handler returned this error; the claim was released: `500`, so Sequel retries.
     Failed {
         /// The handler's error.
@@ -102,12 +112,14 @@ pub enum Handled<E> {
 
 impl<E> Handled<E> {
     /// Its name and, when it failed, the kind of failure, for its trace.
-    fn names(&self) -> (&'static str, Option<&'static str>) {
+    pub(super) fn names(&self) -> (&'static str, Option<&'static str>) {
         match self {
             Handled::Done { .. } => ("done", None),
             Handled::Stored => ("stored", None),
             Handled::Repeat => ("repeat", None),
             Handled::Held => ("held", None),
+            Handled::FencedOut => ("fenced_out", Some("fenced_out")),
+            Handled::NotCommitted(_) => ("not_committed", Some("commit")),
             Handled::Failed { .. } => ("failed", Some("handler")),
             Handled::Refused(error) => ("refused", Some(error.kind_name())),
             Handled::Unavailable(_) => ("unavailable", Some("store")),
@@ -118,8 +130,8 @@ impl<E> Handled<E> {
     pub fn status(&self) -> StatusCode {
         match self {
             Handled::Done { .. } | Handled::Stored | Handled::Repeat => StatusCode::OK,
-            Handled::Held => StatusCode::TOO_MANY_REQUESTS,
-            Handled::Failed { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            Handled::Held | Handled::FencedOut => StatusCode::TOO_MANY_REQUESTS,
+            Handled::Failed { .. } | Handled::NotCommitted(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Handled::Refused(error) => error.status(),
             Handled::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -220,10 +232,25 @@ impl<S: WebhookStore> Receiver<S> {
         F: FnOnce(Work) -> Fut,
         Fut: Future<Output = Result<(), E>>,
     {
-        let delivery = match self.verifier.verify(headers, body) {
-            Ok(delivery) => delivery,
-            Err(error) => return Handled::Refused(error),
-        };
+        match self.claim(headers, body, span, clock).await {
+            Ok(claimed) => {
+                let handled = handler(claimed.work);
+                self.run(&claimed.key, &claimed.holder, handled, clock).await
+            }
+            Err(answered) => answered.into_handled(),
+        }
+    }
+
+    /// Verifies the request and claims its occurrence (an ended event's, once its batches are
+    /// all in): the work to hand to the handler, or the answer when there is none.
+    pub(super) async fn claim(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        span: &telemetry::Span,
+        clock: &mut StoreClock,
+    ) -> Result<Claimed, Answered> {
+        let delivery = self.verifier.verify(headers, body).map_err(Answered::Refused)?;
         let holder = Holder::new();
         match delivery.event() {
             WebhookEvent::EventEnded(batch) => {
@@ -242,36 +269,38 @@ impl<S: WebhookStore> Receiver<S> {
                     .await;
                 let bodies = match gathered {
                     Ok(Gathered::Complete(bodies)) => bodies,
-                    Ok(Gathered::Stored) => return Handled::Stored,
-                    Ok(Gathered::Held) => return Handled::Held,
-                    Ok(Gathered::Done) => return Handled::Repeat,
-                    Err(error) => return Handled::Unavailable(error),
+                    Ok(Gathered::Stored) => return Err(Answered::Stored),
+                    Ok(Gathered::Held) => return Err(Answered::Held),
+                    Ok(Gathered::Done) => return Err(Answered::Repeat),
+                    Err(error) => return Err(Answered::Unavailable(error)),
                 };
-                let event = match assemble(&delivery, &bodies) {
-                    Some(event) => event,
-                    None => {
-                        let _ = clock.time(self.store.release(&key, &holder)).await;
-                        return Handled::Unavailable(StoreError::new(
-                            "gave back a batch that no longer reads as a delivery",
-                        ));
-                    }
+                let Some(event) = assemble(&delivery, &bodies) else {
+                    let _ = clock.time(self.store.release(&key, &holder)).await;
+                    return Err(Answered::Unavailable(StoreError::new(
+                        "gave back a batch that no longer reads as a delivery",
+                    )));
                 };
-                self.run(&key, &holder, handler(Work::EndedEvent(event)), clock)
-                    .await
+                let work = Work::EndedEvent(event);
+                Ok(Claimed { key, holder, work })
             }
             _ => {
                 let key = delivery.occurrence_key();
                 telemetry::delivery(span, delivery.event_type(), &key);
                 match clock.time(self.store.claim(&key, &holder, self.lease)).await {
                     Ok(Claim::Claimed) => {}
-                    Ok(Claim::Held) => return Handled::Held,
-                    Ok(Claim::Done) => return Handled::Repeat,
-                    Err(error) => return Handled::Unavailable(error),
+                    Ok(Claim::Held) => return Err(Answered::Held),
+                    Ok(Claim::Done) => return Err(Answered::Repeat),
+                    Err(error) => return Err(Answered::Unavailable(error)),
                 }
-                self.run(&key, &holder, handler(Work::Delivery(delivery)), clock)
-                    .await
+                let work = Work::Delivery(delivery);
+                Ok(Claimed { key, holder, work })
             }
         }
+    }
+
+    /// How long a done occurrence is kept.
+    pub(super) fn keep_for(&self) -> Duration {
+        self.keep
     }
 
     /// Runs a claimed occurrence's handler, then commits or releases the claim.
@@ -283,13 +312,45 @@ impl<S: WebhookStore> Receiver<S> {
         clock: &mut StoreClock,
     ) -> Handled<E> {
         match handled.await {
-            Ok(()) => Handled::Done {
-                unrecorded: clock.time(self.store.commit(key, holder, self.keep)).await.err(),
+            Ok(()) => match clock.time(self.store.commit(key, holder, self.keep)).await {
+                Ok(Committed::Done) => Handled::Done { unrecorded: None },
+                Ok(Committed::FencedOut) => Handled::FencedOut,
+                Err(error) => Handled::Done {
+                    unrecorded: Some(error),
+                },
             },
             Err(error) => Handled::Failed {
                 error,
                 unreleased: clock.time(self.store.release(key, holder)).await.err(),
             },
+        }
+    }
+}
+
+/// An occurrence this request holds now, and the work for its handler.
+pub(super) struct Claimed {
+    pub(super) key: String,
+    pub(super) holder: Holder,
+    pub(super) work: Work,
+}
+
+/// What a request is answered without running the handler.
+pub(super) enum Answered {
+    Stored,
+    Held,
+    Repeat,
+    Refused(Error),
+    Unavailable(StoreError),
+}
+
+impl Answered {
+    pub(super) fn into_handled<E>(self) -> Handled<E> {
+        match self {
+            Answered::Stored => Handled::Stored,
+            Answered::Held => Handled::Held,
+            Answered::Repeat => Handled::Repeat,
+            Answered::Refused(error) => Handled::Refused(error),
+            Answered::Unavailable(error) => Handled::Unavailable(error),
         }
     }
 }

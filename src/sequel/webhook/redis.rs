@@ -1,7 +1,10 @@
 //! The receiver's state in Redis, shared by every replica and kept across restarts.
 //!
 //! Each store method is one Lua script, so each decision is one atomic step on the server,
-//! never a read then a write from here. The keys of one occurrence share a hash tag, so the
+//! never a read then a write from here. The commit is fenced as every store's is; what Redis
+//! cannot do is commit with the handler's own writes, so a replica that dies between its
+//! handler's effects and the commit leaves effects the retry repeats. `PostgresStore`'s
+//! `handle_in_transaction` closes that window. The keys of one occurrence share a hash tag, so the
 //! scripts run on Redis Cluster too. redis-rs's types stay private: a major release of it is
 //! not a breaking change here.
 
@@ -13,7 +16,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster_async::ClusterConnection;
 use redis::{ErrorKind, RedisError, Script};
 
-use super::store::{Batch, Claim, Gathered, Holder, StoreError, WebhookStore};
+use super::store::{Batch, Claim, Committed, Gathered, Holder, StoreError, WebhookStore};
 
 /// A done occurrence's state.
 const DONE: &str = "done";
@@ -58,11 +61,14 @@ end
 return out
 ";
 
-/// Records done and drops the batches. KEYS: state, pages. ARGV: keep (ms).
+/// Records done and drops the batches, unless another holder claimed the occurrence since
+/// this one did or it is done: the fence. KEYS: state, pages. ARGV: keep (ms), holder.
 const COMMIT: &str = r"
+local state = redis.call('GET', KEYS[1])
+if state and state ~= 'held:' .. ARGV[2] then return 'fenced' end
 redis.call('SET', KEYS[1], 'done', 'PX', ARGV[1])
 redis.call('DEL', KEYS[2])
-return 1
+return 'done'
 ";
 
 /// Ends the caller's hold, only its own. KEYS: state. ARGV: holder.
@@ -411,11 +417,16 @@ impl WebhookStore for RedisStore {
         }
     }
 
-    async fn commit(&self, key: &str, _: &Holder, keep: Duration) -> Result<(), StoreError> {
+    async fn commit(&self, key: &str, holder: &Holder, keep: Duration) -> Result<Committed, StoreError> {
         let [state, pages] = self.keys(key);
         let mut invocation = self.scripts.commit.key(state);
-        invocation.key(pages).arg(millis(keep));
-        self.run::<i64>(invocation).await.map(drop)
+        invocation.key(pages).arg(millis(keep)).arg(holder.as_str());
+        let answer: String = self.run(invocation).await?;
+        match answer.as_str() {
+            DONE => Ok(Committed::Done),
+            "fenced" => Ok(Committed::FencedOut),
+            _ => Err(StoreError::new("gave an answer the commit script never gives")),
+        }
     }
 
     async fn release(&self, key: &str, holder: &Holder) -> Result<(), StoreError> {

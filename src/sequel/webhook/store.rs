@@ -28,13 +28,19 @@ use crate::sync::lock;
 ///
 /// | state \ call | [`claim`](Self::claim) | [`gather`](Self::gather) | [`commit`](Self::commit) | [`release`](Self::release) |
 /// |---|---|---|---|---|
-/// | none (or expired) | held by the caller for `lease`: [`Claim::Claimed`] | batch stored; if now complete, held for `lease`: [`Gathered::Complete`], else [`Gathered::Stored`] | done | nothing |
-/// | held | [`Claim::Held`] | batch stored (once per page); [`Gathered::Held`] if complete, else `Stored` | done | none, if the caller holds it |
-/// | done (kept `keep`) | [`Claim::Done`] | [`Gathered::Done`]; nothing stored | done | nothing |
+/// | none (or expired) | held by the caller for `lease`: [`Claim::Claimed`] | batch stored; if now complete, held for `lease`: [`Gathered::Complete`], else [`Gathered::Stored`] | done: [`Committed::Done`] | nothing |
+/// | held by the caller (its lease lapsed or not) | [`Claim::Held`] | batch stored (once per page); [`Gathered::Held`] if complete, else `Stored` | done: [`Committed::Done`] | none |
+/// | held by another | [`Claim::Held`] | as above | nothing: [`Committed::FencedOut`] | nothing |
+/// | done (kept `keep`) | [`Claim::Done`] | [`Gathered::Done`]; nothing stored | nothing: [`Committed::FencedOut`] | nothing |
 ///
 /// A hold lapses after its lease, so a replica that died mid-handler does not block the
 /// occurrence for ever; batches are kept `keep` after the last one arrived, and a done
 /// occurrence `keep` after it was done. Nothing is kept for ever.
+///
+/// **The fence.** A commit records done only if no one else claimed the occurrence since the
+/// caller did: a replica whose lease lapsed while its handler ran, and whose occurrence another
+/// replica then claimed, is fenced out, whichever of the two finishes first. Every route to
+/// done goes through it, so the two cannot both record it.
 pub trait WebhookStore: Send + Sync {
     /// Claims `key` for `holder`, for `lease`, unless it is held or done.
     fn claim(
@@ -56,14 +62,15 @@ pub trait WebhookStore: Send + Sync {
         keep: Duration,
     ) -> impl Future<Output = Result<Gathered, StoreError>> + Send;
 
-    /// Records `key` as done, for `keep`, and drops its batches. Done is done: this holds
-    /// even when the caller's lease lapsed meanwhile.
+    /// Records `key` as done, for `keep`, and drops its batches, unless another holder claimed
+    /// it since `holder` did, or it is done already: then it changes nothing and says
+    /// [`Committed::FencedOut`]. A lapsed lease alone does not fence the caller out.
     fn commit(
         &self,
         key: &str,
         holder: &Holder,
         keep: Duration,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl Future<Output = Result<Committed, StoreError>> + Send;
 
     /// Ends `holder`'s hold on `key`, so the next delivery of it is handled; does nothing when
     /// `holder` no longer holds it. Batches stay.
@@ -97,7 +104,7 @@ impl<S: WebhookStore> WebhookStore for std::sync::Arc<S> {
         key: &str,
         holder: &Holder,
         keep: Duration,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+    ) -> impl Future<Output = Result<Committed, StoreError>> + Send {
         S::commit(self, key, holder, keep)
     }
 
@@ -162,6 +169,17 @@ pub enum Claim {
     Held,
     /// It was handled.
     Done,
+}
+
+/// What [`WebhookStore::commit`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Committed {
+    /// Recorded done.
+    Done,
+    /// Nothing: another holder claimed the occurrence after the caller's lease lapsed, or it
+    /// is done already.
+    FencedOut,
 }
 
 /// One batch of an occurrence that comes in pages: an ended event's users.
@@ -348,13 +366,20 @@ impl WebhookStore for MemoryStore {
         }))
     }
 
-    async fn commit(&self, key: &str, _: &Holder, keep: Duration) -> Result<(), StoreError> {
-        self.with_entry(key, |entry, now| {
+    async fn commit(&self, key: &str, holder: &Holder, keep: Duration) -> Result<Committed, StoreError> {
+        Ok(self.with_entry(key, |entry, now| {
+            let taken = entry
+                .hold
+                .as_ref()
+                .is_some_and(|(held_by, until)| held_by != holder && now < *until);
+            if taken || entry.is_done(now) {
+                return Committed::FencedOut;
+            }
             entry.hold = None;
             entry.pages.clear();
             entry.done_until = Some(now + keep);
-        });
-        Ok(())
+            Committed::Done
+        }))
     }
 
     async fn release(&self, key: &str, holder: &Holder) -> Result<(), StoreError> {

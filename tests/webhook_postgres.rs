@@ -1,0 +1,536 @@
+//! Exactly-once effects on PostgreSQL: a handler's writes commit with the occurrence's
+//! done-mark, or not at all. Three receivers, each with its own pool, share one database
+//! through repeats, failures, a handler that outlives its lease, a replica killed between its
+//! write and the commit, a paused server and a server crashed and restarted; the effects table
+//! is compared with what each answer reported.
+//!
+//! They need `DATABASE_URL` (and, for the pause and the restart, `PGDATA` and `PG_BIN`);
+//! `bash .ci/run` provides them. Without them they fail, saying so.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use common::postgres::{Server, fresh_schema, options, url};
+use event_sso::http::{HeaderMap, StatusCode};
+use event_sso::sequel::webhook::{
+    AUTH_HEADER, Handled, PostgresOptions, PostgresStore, Receiver, Transaction, Verifier, WebhookEvent, Work,
+};
+use event_sso::sqlx;
+use serde_json::json;
+
+const SECRET: &str = "whsec-pg";
+
+/// Held shared by every test, and alone by those that pause or restart the server, so that
+/// they do not cut the others off.
+static SERVER: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
+fn headers() -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert(AUTH_HEADER, SECRET.parse().unwrap());
+    headers
+}
+
+fn registration(invocation: &str, email: &str) -> Vec<u8> {
+    json!({"eventType": "new-attendee-pre-registration", "webHookInvocationId": invocation,
+           "correlationId": format!("reg-{email}"), "timestamp": "2025-01-07T10:05:24.000Z",
+           "details": {"eventId": "e-1", "attendee": {"name": "A", "email": email, "registrationInfo": []}}})
+    .to_string()
+    .into_bytes()
+}
+
+fn batch(correlation: &str, page: u64, size: u64, total: u64) -> Vec<u8> {
+    let users: Vec<_> = (0..size)
+        .map(|i| (page - 1) * size + i)
+        .filter(|i| *i < total)
+        .map(|i| json!({"name": format!("P{i}"), "email": format!("p{i}@example.com")}))
+        .collect();
+    json!({"eventType": "virtual-stage-event-ended", "webHookInvocationId": format!("{correlation}-{page}"),
+           "correlationId": correlation, "timestamp": "2025-01-07T10:05:24.000Z",
+           "details": {"eventId": "e-1", "eventName": "Launch", "users": users, "page": page,
+                       "size": size, "totalCount": total}})
+    .to_string()
+    .into_bytes()
+}
+
+/// A schema of its own, with the effects table the handlers write to.
+struct Bed {
+    schema: String,
+    pool: sqlx::PgPool,
+}
+
+impl Bed {
+    async fn new() -> Bed {
+        let schema = fresh_schema();
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(2)
+            .connect(&url())
+            .await
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE TABLE {schema}.effects (email text NOT NULL, by_replica int NOT NULL)"
+        )))
+        .execute(&pool)
+        .await
+        .unwrap();
+        Bed { schema, pool }
+    }
+
+    /// A receiver with a pool of its own.
+    async fn replica(&self, lease: Duration) -> Receiver<PostgresStore> {
+        let store = PostgresStore::connect_with(&url(), options(&self.schema))
+            .await
+            .unwrap();
+        Receiver::with_store(Verifier::new(SECRET), store).lease(lease)
+    }
+
+    /// What the handlers committed, by e-mail.
+    async fn effects(&self, email: &str) -> Vec<i32> {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT by_replica FROM {}.effects WHERE email = $1 ORDER BY by_replica",
+            self.schema
+        )))
+        .bind(email)
+        .fetch_all(&self.pool)
+        .await
+        .unwrap()
+    }
+
+    /// The insert a handler makes, in its transaction.
+    async fn write(&self, tx: &mut Transaction, email: &str, replica: i32) -> Result<(), sqlx::Error> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {}.effects (email, by_replica) VALUES ($1, $2)",
+            self.schema
+        )))
+        .bind(email)
+        .bind(replica)
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+    }
+}
+
+fn email_of(work: &Work) -> String {
+    match work {
+        Work::Delivery(delivery) => match delivery.event() {
+            WebhookEvent::AttendeePreRegistered(registration) => registration.attendee.email.clone().unwrap(),
+            other => panic!("not a registration: {other:?}"),
+        },
+        Work::EndedEvent(event) => format!("ended:{}", event.users.len()),
+        _ => unreachable!(),
+    }
+}
+
+/// Delivers `body` to `receiver`, whose handler writes one effect row as `replica` after
+/// `hold`, or fails after writing when `fail`.
+async fn deliver(
+    bed: &Bed,
+    receiver: &Receiver<PostgresStore>,
+    replica: i32,
+    body: &[u8],
+    hold: Duration,
+    fail: bool,
+) -> Handled<sqlx::Error> {
+    receiver
+        .handle_in_transaction(&headers(), body, |work, mut tx| async move {
+            bed.write(&mut tx, &email_of(&work), replica).await?;
+            tokio::time::sleep(hold).await;
+            match fail {
+                true => Err(sqlx::Error::RowNotFound),
+                false => Ok(tx),
+            }
+        })
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn effects_commit_once_with_the_done_mark() {
+    let _server = SERVER.read().await;
+    let bed = Bed::new().await;
+    let receiver = bed.replica(Duration::from_secs(30)).await;
+    let body = registration("inv-1", "ada@example.com");
+    // A failing handler's write is rolled back, and the retry runs it again.
+    let failed = deliver(&bed, &receiver, 1, &body, Duration::ZERO, true).await;
+    assert!(matches!(failed, Handled::Failed { .. }), "{failed:?}");
+    assert_eq!(failed.status(), 500);
+    assert!(bed.effects("ada@example.com").await.is_empty(), "rolled back");
+    for _ in 0..3 {
+        let handled = deliver(&bed, &receiver, 1, &body, Duration::ZERO, false).await;
+        assert_eq!(handled.status(), 200, "{handled:?}");
+    }
+    assert_eq!(
+        bed.effects("ada@example.com").await,
+        [1],
+        "written once, by the first success"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ended_events_writes_commit_with_its_done_mark() {
+    let _server = SERVER.read().await;
+    let bed = Bed::new().await;
+    let receiver = bed.replica(Duration::from_secs(30)).await;
+    let stored = deliver(
+        &bed,
+        &receiver,
+        1,
+        &batch("end-1", 2, 3, 5),
+        Duration::ZERO,
+        false,
+    )
+    .await;
+    assert!(matches!(stored, Handled::Stored), "{stored:?}");
+    assert!(
+        bed.effects("ended:5").await.is_empty(),
+        "not before the last batch"
+    );
+    let done = deliver(
+        &bed,
+        &receiver,
+        1,
+        &batch("end-1", 1, 3, 5),
+        Duration::ZERO,
+        false,
+    )
+    .await;
+    assert!(matches!(done, Handled::Done { unrecorded: None }), "{done:?}");
+    let again = deliver(
+        &bed,
+        &receiver,
+        1,
+        &batch("end-1", 1, 3, 5),
+        Duration::ZERO,
+        false,
+    )
+    .await;
+    assert!(matches!(again, Handled::Repeat), "{again:?}");
+    assert_eq!(bed.effects("ended:5").await, [1]);
+}
+
+/// A handler that outlives its lease while another replica handles the retry: one effect row,
+/// the other's, and the late commit refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_that_outlives_its_lease_is_rolled_back() {
+    let _server = SERVER.read().await;
+    let bed = Bed::new().await;
+    let lease = Duration::from_millis(400);
+    let (slow, fast) = (bed.replica(lease).await, bed.replica(lease).await);
+    let body = registration("inv-1", "slow@example.com");
+    let late = deliver(&bed, &slow, 1, &body, Duration::from_millis(1200), false);
+    let retry = async {
+        tokio::time::sleep(Duration::from_millis(600)).await; // the first's lease lapsed
+        deliver(&bed, &fast, 2, &body, Duration::ZERO, false).await
+    };
+    let (late, retry) = tokio::join!(late, retry);
+    assert_eq!(retry.status(), 200, "{retry:?}");
+    assert!(matches!(late, Handled::FencedOut), "{late:?}");
+    assert_eq!(late.status(), 429);
+    assert_eq!(bed.effects("slow@example.com").await, [2]);
+}
+
+/// A lease extended by a long handler keeps the retry out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_handler_extends_its_lease() {
+    let _server = SERVER.read().await;
+    let bed = Bed::new().await;
+    let lease = Duration::from_millis(400);
+    let (slow, other) = (bed.replica(lease).await, bed.replica(lease).await);
+    let body = registration("inv-1", "long@example.com");
+    let headers = headers();
+    let bed = &bed;
+    let long = slow.handle_in_transaction(&headers, &body, |work, mut tx| async move {
+        bed.write(&mut tx, &email_of(&work), 1).await?;
+        for _ in 0..4 {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            assert!(tx.extend_lease(Duration::from_millis(400)).await.unwrap());
+        }
+        Ok::<_, sqlx::Error>(tx)
+    });
+    let retries = async {
+        let mut answers = Vec::new();
+        for _ in 0..4 {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            answers.push(
+                deliver(bed, &other, 2, &body, Duration::ZERO, false)
+                    .await
+                    .status()
+                    .as_u16(),
+            );
+        }
+        answers
+    };
+    let (long, answers) = tokio::join!(long, retries);
+    assert_eq!(long.status(), 200, "{long:?}");
+    assert_eq!(answers, [429, 429, 429, 429]);
+    assert_eq!(bed.effects("long@example.com").await, [1]);
+}
+
+/// A handler that gives back a transaction that failed, or one it ended: not committed, 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_the_handler_broke_is_not_committed() {
+    let _server = SERVER.read().await;
+    let bed = Bed::new().await;
+    let receiver = bed.replica(Duration::from_secs(30)).await;
+    let body = registration("inv-1", "broken@example.com");
+    let bed = &bed;
+    let failed = receiver
+        .handle_in_transaction(&headers(), &body, |work, mut tx| async move {
+            bed.write(&mut tx, &email_of(&work), 1).await?;
+            // An error the handler ignores: the transaction is aborted.
+            let _ = sqlx::query("SELECT 1/0").execute(&mut *tx).await;
+            Ok::<_, sqlx::Error>(tx)
+        })
+        .await;
+    assert!(matches!(&failed, Handled::NotCommitted(_)), "{failed:?}");
+    assert_eq!(failed.status(), 500);
+    assert!(format!("{failed:?}").contains("had failed"), "{failed:?}");
+    assert!(bed.effects("broken@example.com").await.is_empty());
+
+    let ended = receiver
+        .handle_in_transaction(&headers(), &body, |_, mut tx| async {
+            sqlx::query("ROLLBACK").execute(&mut *tx).await?;
+            Ok::<_, sqlx::Error>(tx)
+        })
+        .await;
+    assert!(matches!(&ended, Handled::NotCommitted(_)), "{ended:?}");
+    assert!(format!("{ended:?}").contains("ended"), "{ended:?}");
+    // The claim was released: the retry is handled.
+    let retry = deliver(bed, &receiver, 1, &body, Duration::ZERO, false).await;
+    assert_eq!(retry.status(), 200, "{retry:?}");
+    assert_eq!(bed.effects("broken@example.com").await, [1]);
+}
+
+/// Three replicas, each with its own pool, through Sequel's retries: one killed after its
+/// handler's write but before the commit (its task dropped and its connections closed, as a
+/// process that dies), repeats spread over the others. One effect row per occurrence, and it is
+/// the one whose answer was 200.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_killed_before_its_commit_leaves_no_effect() {
+    let _server = SERVER.read().await;
+    let bed = Bed::new().await;
+    let lease = Duration::from_millis(500);
+    let replicas = [
+        bed.replica(lease).await,
+        bed.replica(lease).await,
+        bed.replica(lease).await,
+    ];
+    let body = registration("inv-1", "killed@example.com");
+    let written = Arc::new(AtomicUsize::new(0));
+    let headers = headers();
+    let bed = &bed;
+    let dying = replicas[0].handle_in_transaction(&headers, &body, |work, mut tx| {
+        let written = written.clone();
+        async move {
+            bed.write(&mut tx, &email_of(&work), 0).await?;
+            written.fetch_add(1, Ordering::SeqCst);
+            std::future::pending::<()>().await; // dies here
+            Ok::<_, sqlx::Error>(tx)
+        }
+    });
+    tokio::select! {
+        handled = dying => panic!("answered {handled:?}"),
+        () = async { while written.load(Ordering::SeqCst) == 0 { tokio::time::sleep(Duration::from_millis(5)).await } } => {}
+    }
+    replicas[0].store().pool().close().await;
+    // Sequel retries, on any replica, until one answers 200.
+    let started = Instant::now();
+    let mut answers = Vec::new();
+    for attempt in 0.. {
+        let replica = 1 + attempt % 2;
+        let handled = deliver(
+            bed,
+            &replicas[replica],
+            replica as i32,
+            &body,
+            Duration::ZERO,
+            false,
+        )
+        .await;
+        answers.push(handled.status().as_u16());
+        if handled.status() == 200 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{answers:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(answers.last(), Some(&200));
+    assert!(
+        answers[..answers.len() - 1].iter().all(|status| *status == 429),
+        "{answers:?}"
+    );
+    let effects = bed.effects("killed@example.com").await;
+    assert_eq!(effects.len(), 1, "{effects:?}");
+    assert_ne!(effects[0], 0, "the killed replica's write was rolled back");
+    for replica in &replicas[1..] {
+        assert_eq!(
+            deliver(bed, replica, 9, &body, Duration::ZERO, false)
+                .await
+                .status(),
+            200
+        );
+    }
+    assert_eq!(bed.effects("killed@example.com").await, effects);
+}
+
+/// A paused server: each step fails within the store's timeout, `503`, and no handler runs;
+/// once it resumes, the claim sent into the stall left no hold behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_server_is_503_within_the_timeout_and_leaves_no_hold() {
+    let _server = SERVER.write().await;
+    let server = Server::from_env();
+    let bed = Bed::new().await;
+    let receiver = bed.replica(Duration::from_secs(30)).await;
+    let body = registration("inv-1", "paused@example.com");
+    let ran = AtomicUsize::new(0);
+    server.signal("STOP");
+    let started = Instant::now();
+    let handled = receiver
+        .handle_in_transaction(&headers(), &body, |_, tx| async {
+            ran.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, sqlx::Error>(tx)
+        })
+        .await;
+    let waited = started.elapsed();
+    server.signal("CONT");
+    assert!(matches!(handled, Handled::Unavailable(_)), "{handled:?}");
+    assert_eq!(handled.status(), 503);
+    assert!(waited < Duration::from_secs(3), "answered after {waited:?}");
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
+    // The claim that reached the server as it resumed did nothing: the retry is handled now.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut answers = Vec::new();
+    while answers.last() != Some(&200) {
+        let handled = deliver(&bed, &receiver, 1, &body, Duration::ZERO, false).await;
+        answers.push(handled.status().as_u16());
+        assert!(answers.len() < 20, "{answers:?}");
+    }
+    assert!(!answers.contains(&429), "a hold was left behind: {answers:?}");
+    assert_eq!(bed.effects("paused@example.com").await, [1]);
+}
+
+/// A server crashed (immediate shutdown) and restarted: the replicas reconnect by themselves,
+/// done stays done, and the batches stored before complete their event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crashed_and_restarted_server_loses_nothing() {
+    let _server = SERVER.write().await;
+    let server = Server::from_env();
+    let bed = Bed::new().await;
+    let receiver = bed.replica(Duration::from_secs(30)).await;
+    let done = registration("inv-1", "before@example.com");
+    assert_eq!(
+        deliver(&bed, &receiver, 1, &done, Duration::ZERO, false)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        deliver(
+            &bed,
+            &receiver,
+            1,
+            &batch("end-r", 1, 2, 3),
+            Duration::ZERO,
+            false
+        )
+        .await
+        .status(),
+        200
+    );
+    server.crash_and_restart();
+    let bed = Bed {
+        schema: bed.schema.clone(),
+        pool: sqlx::PgPool::connect(&url()).await.unwrap(),
+    };
+    let mut answers = Vec::new();
+    loop {
+        let status = deliver(&bed, &receiver, 1, &done, Duration::ZERO, false)
+            .await
+            .status();
+        answers.push(status.as_u16());
+        if status == StatusCode::OK {
+            break;
+        }
+        assert_eq!(status, 503, "{answers:?}");
+        assert!(answers.len() < 50, "never reconnected: {answers:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(bed.effects("before@example.com").await, [1], "done stayed done");
+    let last = deliver(
+        &bed,
+        &receiver,
+        1,
+        &batch("end-r", 2, 2, 3),
+        Duration::ZERO,
+        false,
+    )
+    .await;
+    assert_eq!(last.status(), 200, "{last:?}");
+    assert_eq!(
+        bed.effects("ended:3").await,
+        [1],
+        "the stored batch completed its event"
+    );
+}
+
+#[tokio::test]
+async fn a_hostile_schema_is_refused_and_the_password_never_prints() {
+    let _server = SERVER.read().await;
+    for hostile in [
+        "public; DROP TABLE x",
+        "Upper",
+        "1st",
+        "a\"b",
+        "",
+        &"x".repeat(64),
+    ] {
+        let refused = PostgresStore::connect_with(&url(), PostgresOptions::new().schema(hostile))
+            .await
+            .unwrap_err();
+        assert!(
+            refused.to_string().contains("schema name is refused"),
+            "{hostile}: {refused}"
+        );
+    }
+    let mut wrong = event_sso::url::Url::parse(&url()).unwrap();
+    wrong.set_password(Some("wrong-\"pass\"word")).unwrap();
+    let refused = PostgresStore::connect(wrong.as_str()).await.unwrap_err();
+    assert_eq!(refused.to_string(), "the webhook store refused the credentials");
+    assert!(!format!("{refused:?}").contains("pass"), "{refused:?}");
+    let store = common::postgres::store().await;
+    let password = event_sso::url::Url::parse(&url())
+        .unwrap()
+        .password()
+        .unwrap()
+        .to_owned();
+    assert!(!format!("{store:?}").contains(&password), "{store:?}");
+}
+
+/// Replicas that start at once create the tables once, and none fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_starting_at_once_create_the_tables_once() {
+    let _server = SERVER.read().await;
+    let schema = fresh_schema();
+    let starting: Vec<_> = (0..6)
+        .map(|_| {
+            let schema = schema.clone();
+            tokio::spawn(async move { PostgresStore::connect_with(&url(), options(&schema)).await })
+        })
+        .collect();
+    for store in starting {
+        store.await.unwrap().unwrap();
+    }
+    let pool = sqlx::PgPool::connect(&url()).await.unwrap();
+    let versions: Vec<i32> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT version FROM {schema}.schema_version"
+    )))
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(versions, [1]);
+}
