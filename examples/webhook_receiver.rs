@@ -3,12 +3,15 @@
 //! subscriptions kept alive.
 //!
 //! ```sh
-//! cargo run --example webhook_receiver --features redis
+//! cargo run --example webhook_receiver
+//! WEBHOOK_STORE_URL=redis://127.0.0.1:6379/ cargo run --example webhook_receiver --features redis
+//! WEBHOOK_STORE_URL=postgres://user:password@127.0.0.1/app cargo run --example webhook_receiver --features postgres
 //! ```
 //!
 //! With nothing set it runs against the in-process fake Sequel: it subscribes, registers three
-//! people and ends the event, prints what the handler got, and exits. With `REDIS_URL` set,
-//! the receiver's state is in that Redis, shared by every replica. With `SEQUEL_CLIENT_ID`,
+//! people and ends the event, prints what the handler got, and exits. `WEBHOOK_STORE_URL`
+//! chooses where the receiver's state is (memory unless set; a Redis or a PostgreSQL is shared
+//! by every replica), at run time: the app's types do not change. With `SEQUEL_CLIENT_ID`,
 //! `SEQUEL_CLIENT_SECRET`, `SEQUEL_COMPANY_ID` and `WEBHOOK_PUBLIC_URL` (the address Sequel
 //! can reach this app at) set, it subscribes for real, listens on `WEBHOOK_LISTEN`
 //! (`127.0.0.1:3000` unless set) and handles deliveries until stopped.
@@ -25,28 +28,23 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use event_sso::sequel::fake::FakeSequel;
 use event_sso::sequel::webhook::{
-    DEFAULT_MAX_BODY_BYTES, MemoryStore, Receiver, RedisStore, Verifier, WebhookEvent, WebhookStore,
-    WebhookType, Work,
+    AnyStore, DEFAULT_MAX_BODY_BYTES, Receiver, Verifier, WebhookEvent, WebhookType, Work,
 };
 use event_sso::sequel::{Client, CompanyId, KeptAlive, NewSubscription, Registration, Subscribed};
 
 /// The receiver, swapped when a renewal changes a secret.
-type Shared<S> = Arc<RwLock<Arc<Receiver<S>>>>;
+type Shared = Arc<RwLock<Arc<Receiver<AnyStore>>>>;
 
 /// The app: one route for every subscription. Sequel may send an ended event's users all at
 /// once, so the body limit is the receiver's, not axum's 2 MB default.
-pub fn app<S: WebhookStore + 'static>(receiver: Shared<S>) -> Router {
+pub fn app(receiver: Shared) -> Router {
     Router::new()
-        .route("/hooks/sequel", post(hook::<S>))
+        .route("/hooks/sequel", post(hook))
         .layer(DefaultBodyLimit::max(DEFAULT_MAX_BODY_BYTES))
         .with_state(receiver)
 }
 
-async fn hook<S: WebhookStore>(
-    State(receiver): State<Shared<S>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> StatusCode {
+async fn hook(State(receiver): State<Shared>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let receiver = receiver.read().unwrap_or_else(|e| e.into_inner()).clone();
     let handled = receiver
         .handle(&headers, &body, |work| async move {
@@ -69,6 +67,9 @@ async fn hook<S: WebhookStore>(
             Ok::<(), std::io::Error>(())
         })
         .await;
+    if handled.status() != StatusCode::OK {
+        eprintln!("webhook: {handled}"); // a store outage, a refused key, a failed handler
+    }
     handled.status() // 200, 429, 500, 503, 401 or 400: never 404
 }
 
@@ -78,19 +79,14 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    match std::env::var("REDIS_URL") {
-        Ok(url) => {
-            println!("state: Redis, shared by every replica");
-            serve(RedisStore::connect(&url).await?).await
-        }
-        Err(_) => {
-            println!("state: this process's memory (set REDIS_URL to share it)");
-            serve(MemoryStore::new()).await
-        }
+    let store = match std::env::var("WEBHOOK_STORE_URL") {
+        Ok(url) => AnyStore::connect(&url).await?,
+        Err(_) => AnyStore::memory(),
+    };
+    match &store {
+        AnyStore::Memory(_) => println!("state: this process's memory (set WEBHOOK_STORE_URL to share it)"),
+        _ => println!("state: shared by every replica"),
     }
-}
-
-async fn serve<S: WebhookStore + 'static>(store: S) -> Result<(), Box<dyn std::error::Error>> {
     let real = match (
         Client::builder_from_env(),
         std::env::var("SEQUEL_COMPANY_ID"),
@@ -130,8 +126,7 @@ async fn serve<S: WebhookStore + 'static>(store: S) -> Result<(), Box<dyn std::e
         subscriptions.push(client.subscribe_webhook(&subscription).await?);
     }
     let verifier = Verifier::any_of(subscriptions.iter().map(|s| s.secret.clone()));
-    let store = Arc::new(store);
-    let receiver: Shared<Arc<S>> = Arc::new(RwLock::new(Arc::new(Receiver::with_store(
+    let receiver: Shared = Arc::new(RwLock::new(Arc::new(Receiver::with_store(
         verifier,
         store.clone(),
     ))));
@@ -149,6 +144,7 @@ async fn serve<S: WebhookStore + 'static>(store: S) -> Result<(), Box<dyn std::e
     // The demo: three registrations (each delivered twice, as a retry may), then the event
     // ends in batches of two.
     fake.deliver_twice(true);
+    let mark = fake.delivery_mark();
     let event = fake.add_event("Launch party");
     for (name, email) in [
         ("Ada Lovelace", "ada@example.com"),
@@ -158,12 +154,10 @@ async fn serve<S: WebhookStore + 'static>(store: S) -> Result<(), Box<dyn std::e
         client.register(&event, &Registration::new(name, email)).await?;
     }
     fake.end_event(&event, 2);
-    // Six pre-registration copies and four batch copies; waiting blocks, so off the workers.
-    let (_fake, delivered) = tokio::task::spawn_blocking(move || {
-        let delivered = fake.wait_for_deliveries(10, Duration::from_secs(10));
-        (fake, delivered)
-    })
-    .await?;
+    // Six pre-registration copies and four batch copies.
+    let delivered = fake
+        .wait_for_deliveries_since(mark, 10, Duration::from_secs(10))
+        .await;
     let answered: Vec<String> = delivered
         .iter()
         .map(|d| match d.answers.last() {
@@ -182,11 +176,11 @@ async fn serve<S: WebhookStore + 'static>(store: S) -> Result<(), Box<dyn std::e
 
 /// Extends each subscription with fewer than 14 days left; one Sequel renewed instead has a
 /// new secret, which the receiver accepts from now on (and the old one for a day).
-async fn keep_alive<S: WebhookStore>(
+async fn keep_alive(
     client: &Client,
     subscriptions: &mut [Subscribed],
-    receiver: &Shared<Arc<S>>,
-    store: &Arc<S>,
+    receiver: &Shared,
+    store: &AnyStore,
 ) -> Result<(), Box<dyn std::error::Error>> {
     for i in 0..subscriptions.len() {
         match client.keep_webhook_alive(&subscriptions[i].id, 14).await? {

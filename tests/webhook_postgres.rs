@@ -534,3 +534,13 @@ async fn replicas_starting_at_once_create_the_tables_once() {
     .unwrap();
     assert_eq!(versions, [1]);
 }
+
+/// `AnyStore` picks PostgreSQL by the URL's scheme.
+#[tokio::test]
+async fn any_store_is_chosen_by_the_url() {
+    let _server = SERVER.read().await;
+    let store = event_sso::sequel::webhook::AnyStore::connect(&url())
+        .await
+        .unwrap();
+    assert!(matches!(store, event_sso::sequel::webhook::AnyStore::Postgres(_)));
+}

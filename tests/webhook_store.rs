@@ -9,10 +9,8 @@
 mod common;
 
 use std::collections::BTreeMap;
-#[cfg(feature = "redis")]
-use std::sync::Arc;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use event_sso::http::{HeaderMap, StatusCode};
@@ -300,6 +298,11 @@ mod memory {
     conformance!(super::MemoryStore::new());
 }
 
+/// The run-time choice keeps the contract of the store it wraps.
+mod any_memory {
+    conformance!(event_sso::sequel::webhook::AnyStore::memory());
+}
+
 #[cfg(feature = "postgres")]
 mod postgres {
     conformance!(super::common::postgres::store().await);
@@ -450,6 +453,45 @@ mod redis {
             .query_async(&mut admin)
             .await
             .unwrap();
+    }
+
+    /// A Redis that may evict keys when full is refused, unless the options accept it; the
+    /// message says what to set.
+    #[tokio::test]
+    async fn a_redis_that_may_evict_is_refused() {
+        let redis = OwnRedis::start_with(|port, _| {
+            ["--port", &port.to_string(), "--maxmemory-policy", "allkeys-lru"]
+                .map(str::to_owned)
+                .to_vec()
+        });
+        let refused = RedisStore::connect(&redis.url()).await.unwrap_err().to_string();
+        assert!(
+            refused.contains("maxmemory-policy") && refused.contains("noeviction"),
+            "{refused}"
+        );
+        let options = RedisOptions::new().allow_eviction();
+        RedisStore::connect_with(&redis.url(), options).await.unwrap();
+        // The shared Redis is noeviction, and is taken.
+        RedisStore::connect(&url()).await.unwrap();
+    }
+
+    /// `AnyStore` picks the store by the URL's scheme.
+    #[tokio::test]
+    async fn any_store_is_chosen_by_the_url() {
+        use event_sso::sequel::webhook::AnyStore;
+        assert!(matches!(
+            AnyStore::connect(&url()).await.unwrap(),
+            AnyStore::Redis(_)
+        ));
+        assert!(matches!(
+            AnyStore::connect("memory:").await.unwrap(),
+            AnyStore::Memory(_)
+        ));
+        let unknown = AnyStore::connect("ftp://127.0.0.1/")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(unknown.contains("names no store"), "{unknown}");
     }
 
     /// A Redis of the test's own, on a free loopback port with its own directory, so it can
@@ -1016,7 +1058,6 @@ mod redis {
 }
 
 /// The example's app, as it runs: its router and body limit.
-#[cfg(feature = "redis")]
 #[path = "../examples/webhook_receiver.rs"]
 #[allow(dead_code)]
 mod example;
@@ -1024,10 +1065,10 @@ mod example;
 /// An ended event's users sent all at once, larger than axum's 2 MB default: the example's
 /// router lets it through to the receiver, which handles it (200); past the receiver's own
 /// limit, it is refused before any handler runs.
-#[cfg(feature = "redis")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_example_takes_a_large_delivery() {
-    let receiver = Arc::new(std::sync::RwLock::new(Arc::new(Receiver::new(verifier()))));
+    let receiver = Receiver::with_store(verifier(), event_sso::sequel::webhook::AnyStore::memory());
+    let receiver = Arc::new(std::sync::RwLock::new(Arc::new(receiver)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let endpoint = format!("http://{}/hooks/sequel", listener.local_addr().unwrap());
     tokio::spawn(axum::serve(listener, example::app(receiver)).into_future());

@@ -69,6 +69,7 @@
 //! - **Unknown types and fields.** A type Sequel adds later is kept raw
 //!   ([`WebhookEvent::Other`]) and still verifies; fields Sequel does not document are kept.
 
+mod any;
 mod event;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -78,6 +79,7 @@ mod redis;
 mod store;
 mod verify;
 
+pub use any::AnyStore;
 pub use event::{
     Answer, AttendedUser, Attendee, EndedBatch, EventDetails, PreRegistration, WebhookEvent, WebhookType,
 };

@@ -1,6 +1,7 @@
 //! The handler's whole decision in one call: verify, claim the occurrence in the store, run
 //! the handler, then commit or release, and answer the status Sequel acts on.
 
+use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
@@ -108,6 +109,50 @@ pub enum Handled<E> {
     Refused(Error),
     /// The store failed or stalled; the handler did not run and nothing was recorded: `503`.
     Unavailable(StoreError),
+}
+
+/// What was done, in a line for your logs: the outcome, and the error of those that carry
+/// one (the handler's own, or the crate's, whose messages hold no key, body or password).
+///
+/// ```
+/// # use event_sso::sequel::webhook::{Handled, StoreError};
+/// let handled: Handled<std::io::Error> = Handled::Unavailable(StoreError::new("did not answer in time"));
+/// assert_eq!(handled.to_string(), "503: the webhook store failed, so the handler did not run: the webhook store did not answer in time");
+/// ```
+impl<E: fmt::Display> fmt::Display for Handled<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let status = self.status().as_u16();
+        match self {
+            Handled::Done { unrecorded: None } => write!(f, "{status}: handled"),
+            Handled::Done {
+                unrecorded: Some(error),
+            } => write!(f, "{status}: handled, but not recorded done: {error}"),
+            Handled::Stored => write!(f, "{status}: batch stored, the event is not complete yet"),
+            Handled::Repeat => write!(f, "{status}: a repeat of an occurrence already handled"),
+            Handled::Held => write!(f, "{status}: another request holds the occurrence"),
+            Handled::FencedOut => write!(
+                f,
+                "{status}: the handler outlived its lease and another request claimed the occurrence"
+            ),
+            Handled::NotCommitted(error) => {
+                write!(f, "{status}: the handler's writes were not committed: {error}")
+            }
+            Handled::Failed { error, unreleased } => {
+                write!(f, "{status}: the handler failed: {error}")?;
+                match unreleased {
+                    Some(unreleased) => write!(f, " (and the claim was not released: {unreleased})"),
+                    None => Ok(()),
+                }
+            }
+            Handled::Refused(error) => write!(f, "{status}: refused: {error}"),
+            Handled::Unavailable(error) => {
+                write!(
+                    f,
+                    "{status}: the webhook store failed, so the handler did not run: {error}"
+                )
+            }
+        }
+    }
 }
 
 impl<E> Handled<E> {
@@ -299,6 +344,7 @@ impl<S: WebhookStore> Receiver<S> {
     }
 
     /// How long a done occurrence is kept.
+    #[cfg(feature = "postgres")]
     pub(super) fn keep_for(&self) -> Duration {
         self.keep
     }

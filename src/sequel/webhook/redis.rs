@@ -86,6 +86,7 @@ pub struct RedisOptions {
     timeout: Duration,
     connect_timeout: Duration,
     root_certificate: Option<Vec<u8>>,
+    allow_eviction: bool,
 }
 
 impl Default for RedisOptions {
@@ -95,6 +96,7 @@ impl Default for RedisOptions {
             timeout: Duration::from_secs(2),
             connect_timeout: Duration::from_secs(5),
             root_certificate: None,
+            allow_eviction: false,
         }
     }
 }
@@ -106,6 +108,7 @@ impl fmt::Debug for RedisOptions {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("root_certificate", &self.root_certificate.is_some())
+            .field("allow_eviction", &self.allow_eviction)
             .finish()
     }
 }
@@ -133,6 +136,15 @@ impl RedisOptions {
     /// The longest connecting may take (5 s unless set).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// Connect even to a Redis whose `maxmemory-policy` may evict the receiver's keys (any
+    /// policy but `noeviction`). Refused unless set: an evicted claim lets a second replica
+    /// run a handler beside the first, and an evicted done-mark lets a repeat be handled
+    /// again. Set it only for a Redis that never fills.
+    pub fn allow_eviction(mut self) -> Self {
+        self.allow_eviction = true;
         self
     }
 
@@ -193,7 +205,9 @@ impl RedisStore {
         // One plain connection first: the manager retries a refused login until its timeout,
         // which would hide a wrong password behind "could not be reached".
         let probe = client.get_multiplexed_async_connection();
-        drop(bounded(options.connect_timeout, "could not be reached", probe).await?);
+        let mut probe = bounded(options.connect_timeout, "could not be reached", probe).await?;
+        check_eviction(&mut probe, &options).await?;
+        drop(probe);
         let connecting = client.get_connection_manager_with_config(config);
         let manager = bounded(options.connect_timeout, "could not be reached", connecting).await?;
         Ok(RedisStore::with_connection(Connection::Single(manager), options))
@@ -227,6 +241,9 @@ impl RedisStore {
             connecting,
         )
         .await?;
+        // Checked on the node that answers; a cluster's nodes share their configuration.
+        let mut probe = cluster.clone();
+        check_eviction(&mut probe, &options).await?;
         Ok(RedisStore::with_connection(Connection::Cluster(cluster), options))
     }
 
@@ -311,6 +328,51 @@ fn client(url: &str, options: &RedisOptions) -> Result<redis::Client, StoreError
         Err(StoreError::new(
             "URL is rediss:// (TLS), but this build has no TLS: enable the crate's `rustls` (a default) or `native-tls` feature",
         ))
+    }
+}
+
+/// Refuses a Redis that may evict the receiver's keys, unless the options allow it. The policy
+/// is read from `INFO memory`, which managed services that disable `CONFIG` still answer; a
+/// cluster answers for each of its nodes, and each must keep every key.
+async fn check_eviction(
+    connection: &mut impl redis::aio::ConnectionLike,
+    options: &RedisOptions,
+) -> Result<(), StoreError> {
+    let info: redis::Value = bounded(
+        options.timeout,
+        "did not answer in time",
+        redis::cmd("INFO").arg("memory").query_async(connection),
+    )
+    .await?;
+    let mut texts = Vec::new();
+    collect_text(&info, &mut texts);
+    let evicts = texts
+        .iter()
+        .flat_map(|text| text.lines())
+        .filter_map(|line| line.strip_prefix("maxmemory_policy:"))
+        .any(|policy| policy.trim() != "noeviction");
+    match evicts && !options.allow_eviction {
+        false => Ok(()),
+        true => Err(StoreError::new(
+            "may evict the receiver's keys when full (its maxmemory-policy is not noeviction), which would forget claims and done occurrences: set `maxmemory-policy noeviction`, or accept it with `RedisOptions::allow_eviction`",
+        )),
+    }
+}
+
+/// Every text in a Redis answer, however nested (a cluster's answer is one per node).
+fn collect_text(value: &redis::Value, texts: &mut Vec<String>) {
+    match value {
+        redis::Value::BulkString(bytes) => texts.push(String::from_utf8_lossy(bytes).into_owned()),
+        redis::Value::SimpleString(text) => texts.push(text.clone()),
+        redis::Value::VerbatimString { text, .. } => texts.push(text.clone()),
+        redis::Value::Array(values) | redis::Value::Set(values) => {
+            values.iter().for_each(|value| collect_text(value, texts));
+        }
+        redis::Value::Map(pairs) => pairs.iter().for_each(|(key, value)| {
+            collect_text(key, texts);
+            collect_text(value, texts);
+        }),
+        _ => {}
     }
 }
 

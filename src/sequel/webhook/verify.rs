@@ -47,6 +47,16 @@ impl Verifier {
         Verifier::any_of([secret.into()])
     }
 
+    /// A verifier for deliveries carrying the secret in the environment variable `name`.
+    /// An unset, empty or blank variable is refused with an error that names it, rather than
+    /// making a verifier that refuses every delivery.
+    pub fn from_env(name: &'static str) -> Result<Verifier, crate::sequel::Error> {
+        match std::env::var(name) {
+            Ok(secret) if !secret.trim().is_empty() => Ok(Verifier::new(secret)),
+            _ => Err(crate::sequel::Error::MissingEnv { name }),
+        }
+    }
+
     /// A verifier for deliveries carrying any of `secrets`.
     pub fn any_of<T: Into<WebhookSecret>>(secrets: impl IntoIterator<Item = T>) -> Verifier {
         secrets.into_iter().fold(
@@ -439,6 +449,19 @@ mod tests {
             let error = Delivery::parse(body.as_bytes()).unwrap_err();
             assert!(matches!(error, Error::Malformed { .. }), "{body}: {error:?}");
         }
+    }
+
+    #[test]
+    fn a_verifier_from_an_unset_variable_is_refused_naming_it() {
+        let unset = Verifier::from_env("EVENT_SSO_TEST_VARIABLE_NEVER_SET").unwrap_err();
+        assert_eq!(
+            unset.to_string(),
+            "the environment variable EVENT_SSO_TEST_VARIABLE_NEVER_SET is not set"
+        );
+        // Every process has a PATH: a set variable makes a verifier that accepts it.
+        let path = std::env::var("PATH").unwrap();
+        let verifier = Verifier::from_env("PATH").unwrap();
+        assert!(verifier.verify(&headers(&path), BODY).is_ok());
     }
 
     #[test]
