@@ -28,6 +28,8 @@ use super::store::{Batch, Claim, Committed, Gathered, Holder, MemoryStore, Store
 /// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
+// Made once and shared by every request: the size of its largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum AnyStore {
     /// This process's memory.
     Memory(Arc<MemoryStore>),
