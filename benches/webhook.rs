@@ -10,8 +10,15 @@
 //! on the same server, interleaved in the same run. Each new delivery takes two round trips
 //! (claim, commit) where a SET takes one, so 0.5 is the ceiling.
 //!
-//! `cargo bench --bench webhook`, and
-//! `REDIS_URL=redis://127.0.0.1:6390/ cargo bench --features redis --bench webhook`
+//! On PostgreSQL, when `DATABASE_URL` is set (with the `postgres` feature): new deliveries per
+//! second through `Receiver::handle_in_transaction`, each handler inserting one row, at 16
+//! concurrent requests, against `pgbench -n -c 16 -j 2 -N` on the same server, interleaved.
+//! A delivery is two transactions (the claim, then the writes with the done-mark) where a
+//! pgbench transaction is one.
+//!
+//! `cargo bench --bench webhook`,
+//! `REDIS_URL=redis://127.0.0.1:6390/ cargo bench --features redis --bench webhook`, and
+//! `DATABASE_URL=postgres://... cargo bench --features postgres --bench webhook`
 
 mod common;
 
@@ -95,6 +102,8 @@ fn main() {
     assert!(handled.get() > 0);
     #[cfg(feature = "redis")]
     redis::compare();
+    #[cfg(feature = "postgres")]
+    postgres::compare();
 }
 
 /// The in-memory store never waits, so its futures are ready at the first poll.
@@ -220,5 +229,157 @@ mod redis {
             .nth(1)
             .and_then(|rps| rps.trim_matches('"').parse().ok())
             .expect("a rate")
+    }
+}
+
+#[cfg(feature = "postgres")]
+mod postgres {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::{Duration, Instant};
+
+    use event_sso::sequel::webhook::{AUTH_HEADER, PostgresOptions, PostgresStore, Receiver, Verifier};
+    use event_sso::sqlx;
+
+    const CONCURRENCY: usize = 16;
+    const ROUNDS: usize = 3;
+    const ROUND: Duration = Duration::from_secs(5);
+
+    pub fn compare() {
+        let Ok(url) = std::env::var("DATABASE_URL") else {
+            println!(
+                "\nPostgreSQL: set DATABASE_URL (and build with --features postgres) to compare with pgbench"
+            );
+            return;
+        };
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let schema = format!("bench_{}", std::process::id());
+        // One connection per concurrent request, as pgbench -c 16 has, and one for claims.
+        let options = PostgresOptions::new()
+            .schema(&schema)
+            .max_connections(CONCURRENCY as u32 + 1);
+        let store = runtime
+            .block_on(PostgresStore::connect_with(&url, options))
+            .expect("PostgreSQL at DATABASE_URL");
+        let effects = format!("{schema}.effects");
+        runtime
+            .block_on(
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "CREATE TABLE {effects} (email text NOT NULL, at timestamptz NOT NULL DEFAULT now())"
+                )))
+                .execute(store.pool()),
+            )
+            .unwrap();
+        let insert: Arc<str> = format!("INSERT INTO {effects} (email) VALUES ($1)").into();
+        let receiver =
+            Arc::new(Receiver::with_store(Verifier::new("s"), store).keep(Duration::from_secs(600)));
+        pgbench(&url, &["-i", "-q", "-s", "1"]);
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        let counter = Arc::new(AtomicU64::new(0));
+        for _ in 0..ROUNDS {
+            ours.push(runtime.block_on(handle_for(&receiver, &insert, &counter, ROUND)));
+            theirs.push(pgbench_tps(&url, ROUND));
+        }
+        let median = |rates: &mut Vec<f64>| {
+            rates.sort_by(f64::total_cmp);
+            rates[rates.len() / 2]
+        };
+        let (ours, theirs) = (median(&mut ours), median(&mut theirs));
+        let written: i64 = runtime
+            .block_on(
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {effects}")))
+                    .fetch_one(receiver.store().pool()),
+            )
+            .unwrap();
+        assert_eq!(
+            written as u64,
+            counter.load(Ordering::Relaxed),
+            "one effect row per delivery"
+        );
+        runtime
+            .block_on(
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                    .execute(receiver.store().pool()),
+            )
+            .unwrap();
+        println!(
+            "\nPostgreSQL, {CONCURRENCY} concurrent; medians of {ROUNDS} interleaved rounds of {ROUND:?}"
+        );
+        println!("{:<44} {:>10.0}", "handle_in_transaction (one insert), new", ours);
+        println!("{:<44} {:>10.0}", "pgbench -n -c 16 -j 2 -N, same server", theirs);
+        println!(
+            "\nhandle_in_transaction runs at {:.2} of pgbench's transactions (two transactions each: a claim, then the writes with the done-mark)",
+            ours / theirs
+        );
+    }
+
+    /// New deliveries per second through `handle_in_transaction`, each handler inserting one
+    /// row, from `CONCURRENCY` tasks, for `time`.
+    async fn handle_for(
+        receiver: &Arc<Receiver<PostgresStore>>,
+        insert: &Arc<str>,
+        counter: &Arc<AtomicU64>,
+        time: Duration,
+    ) -> f64 {
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..CONCURRENCY {
+            let (receiver, counter, insert) = (receiver.clone(), counter.clone(), insert.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut headers = event_sso::http::HeaderMap::new();
+                headers.insert(AUTH_HEADER, "s".parse().unwrap());
+                let mut done = 0u64;
+                while started.elapsed() < time {
+                    let n = counter.fetch_add(1, Ordering::Relaxed);
+                    let body = format!(
+                        r#"{{"eventType":"new-attendee-pre-registration","webHookInvocationId":"i-{n}","correlationId":"c-{n}","timestamp":"2025-01-07T10:05:24.000Z","details":{{"attendee":{{"name":"Ada","email":"ada{n}@example.com"}}}}}}"#
+                    );
+                    let insert = insert.clone();
+                    let handled = receiver
+                        .handle_in_transaction(&headers, body.as_bytes(), |_, mut tx| async move {
+                            sqlx::query(sqlx::AssertSqlSafe(insert))
+                                .bind(format!("ada{n}@example.com"))
+                                .execute(&mut *tx)
+                                .await?;
+                            Ok::<_, sqlx::Error>(tx)
+                        })
+                        .await;
+                    assert_eq!(handled.status(), 200, "{handled}");
+                    done += 1;
+                }
+                done
+            }));
+        }
+        let mut total = 0;
+        for task in tasks {
+            total += task.await.unwrap();
+        }
+        total as f64 / started.elapsed().as_secs_f64()
+    }
+
+    /// Runs pgbench against `url` with `args`; its output.
+    fn pgbench(url: &str, args: &[&str]) -> String {
+        let output = std::process::Command::new("pgbench")
+            .args(args)
+            .arg(url)
+            .output()
+            .expect("pgbench (Debian: apt-get install -y postgresql-contrib, or postgresql)");
+        assert!(
+            output.status.success(),
+            "pgbench {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// pgbench's simple-update transactions per second, 16 clients, for `time`.
+    fn pgbench_tps(url: &str, time: Duration) -> f64 {
+        let seconds = time.as_secs().to_string();
+        let text = pgbench(url, &["-n", "-c", "16", "-j", "2", "-N", "-T", &seconds]);
+        text.lines()
+            .find_map(|line| line.strip_prefix("tps = "))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|tps| tps.parse().ok())
+            .expect("pgbench's tps line")
     }
 }

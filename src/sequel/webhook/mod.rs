@@ -36,7 +36,11 @@
 //! ```
 //!
 //! With several replicas, or restarts while deliveries are under way, put the receiver's state
-//! in a store they share: `RedisStore` (feature `redis`), or your own [`WebhookStore`].
+//! in a store they share: `RedisStore` (feature `redis`), `PostgresStore` (feature `postgres`),
+//! or your own [`WebhookStore`]; [`AnyStore`] chooses among them at run time. With
+//! `PostgresStore`, `Receiver::handle_in_transaction` gives the handler a transaction whose
+//! writes commit with the occurrence's done-mark: exactly-once effects, where every other route
+//! gives exactly-once handling and asks the handler to be idempotent.
 //!
 //! ```no_run
 //! # #[cfg(feature = "redis")]

@@ -30,6 +30,7 @@ pub const DEFAULT_KEEP: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 /// | | runs; `Err` releases it | `500`: Sequel retries, on any replica |
 /// | a repeat of one done | does not run | `200` |
 /// | a repeat while another replica holds it (its handler runs, or it died and the [lease](Receiver::lease) has not lapsed) | does not run | `429`: Sequel retries |
+/// | a handler that outlived its lease while another request claimed the occurrence | ran; not recorded done (the fence) | `429`: the retry is answered by what the other did |
 /// | an ended event's batch, not the last | does not run; the batch is stored | `200` |
 /// | the batch that completes it | runs once with every user, in page order | as for a new occurrence |
 /// | anything, while the store fails or stalls | does not run; nothing recorded | `503` |
