@@ -272,6 +272,102 @@ async fn refusals_touch_nothing<S: WebhookStore>(receiver: Receiver<S>) {
     assert_eq!(ledger.times("fay@example.com"), 1);
 }
 
+/// Sequel's retries after 429 and 5xx: up to `attempts` tries, `pause` apart.
+async fn until_ok<S: WebhookStore>(receiver: &Receiver<S>, ledger: &Ledger, body: &[u8]) -> Vec<u16> {
+    let mut answers = Vec::new();
+    for _ in 0..40 {
+        let status = post(receiver, ledger, body).await;
+        answers.push(status.as_u16());
+        if status == 200 {
+            return answers;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("never 200: {answers:?}");
+}
+
+/// Three replicas, each with its own connection (`replica` makes one on the shared state):
+/// retries spread over them, a repeat while the first is handled, a failing handler, one
+/// dropped mid-handler, and an ended event's batches spread over them with a repeat and a
+/// replica restarted between batches. Each occurrence once, the ended event once and whole.
+async fn three_replicas_handle_each_occurrence_once<S, F, Fut>(replica: F)
+where
+    S: WebhookStore,
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Receiver<S>>,
+{
+    let mut replicas = vec![replica().await, replica().await, replica().await];
+    let ledger = Ledger::default();
+    let mut statuses = Vec::new();
+
+    // Five registrations, each delivered to one replica and retried on the other two.
+    for i in 0..5 {
+        for retry in 0..3 {
+            let body = registration(&format!("inv-{i}-{retry}"), &format!("r{i}@example.com"));
+            statuses.push(post(&replicas[(i + retry) % 3], &ledger, &body).await);
+        }
+    }
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+
+    // A repeat on another replica while the first is still handled: 429.
+    let body = registration("slow", "slow@example.com");
+    let (first, repeat) = tokio::join!(
+        deliver(&replicas[0], &ledger, &body, false, Duration::from_millis(500)),
+        async {
+            ledger.handler_running().await;
+            post(&replicas[1], &ledger, &body).await
+        }
+    );
+    assert_eq!((first.as_u16(), repeat.as_u16()), (200, 429));
+    assert_eq!(post(&replicas[2], &ledger, &body).await, 200);
+
+    // A failing handler on one replica; the retry on another handles it.
+    let body = registration("fails", "fails@example.com");
+    assert_eq!(deliver(&replicas[1], &ledger, &body, true, NO_WAIT).await, 500);
+    assert_eq!(post(&replicas[2], &ledger, &body).await, 200);
+
+    // A replica dropped mid-handler: 429 until its lease lapses, then handled elsewhere.
+    let body = registration("dropped", "dropped@example.com");
+    let dying = deliver(&replicas[2], &ledger, &body, false, Duration::from_secs(60));
+    cut_off_mid_handler(&ledger, dying).await;
+    let answers = until_ok(&replicas[0], &ledger, &body).await;
+    assert_eq!(answers.first(), Some(&429), "{answers:?}");
+
+    // An ended event's batches spread over them, one repeated, a replica restarted between.
+    let (size, total) = (3, 8);
+    assert_eq!(
+        post(&replicas[0], &ledger, &batch("ended", 1, size, total)).await,
+        200
+    );
+    assert_eq!(
+        post(&replicas[1], &ledger, &batch("ended", 1, size, total)).await,
+        200
+    );
+    replicas.remove(2); // a deploy: its connection closes
+    replicas.push(replica().await);
+    assert_eq!(
+        post(&replicas[2], &ledger, &batch("ended", 3, size, total)).await,
+        200
+    );
+    assert!(ledger.ended.lock().unwrap().is_empty());
+    assert_eq!(
+        post(&replicas[1], &ledger, &batch("ended", 2, size, total)).await,
+        200
+    );
+    assert_eq!(
+        post(&replicas[0], &ledger, &batch("ended", 2, size, total)).await,
+        200
+    );
+
+    // The count: each occurrence once, the ended event once and whole.
+    let handled = ledger.handled.lock().unwrap().clone();
+    assert_eq!(handled.len(), 8, "{handled:?}");
+    assert!(handled.values().all(|times| *times == 1), "{handled:?}");
+    let ended = ledger.ended.lock().unwrap();
+    assert_eq!(ended.len(), 1);
+    assert_eq!(users(&ended[0]), all_users(total));
+}
+
 macro_rules! conformance {
     ($store:expr) => {
         conformance!(@each $store;
@@ -305,7 +401,26 @@ mod any_memory {
 
 #[cfg(feature = "postgres")]
 mod postgres {
+    use std::time::Duration;
+
+    use event_sso::sequel::webhook::{PostgresStore, Receiver};
+
+    use super::common::postgres::{fresh_schema, options, url};
+
     conformance!(super::common::postgres::store().await);
+
+    /// The Redis replicas' scenario, on PostgreSQL: each replica with its own pool.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn three_replicas_handle_each_occurrence_once() {
+        let schema = fresh_schema();
+        super::three_replicas_handle_each_occurrence_once(|| async {
+            let store = PostgresStore::connect_with(&url(), options(&schema))
+                .await
+                .unwrap();
+            Receiver::with_store(super::verifier(), store).lease(Duration::from_millis(400))
+        })
+        .await;
+    }
 }
 
 #[cfg(feature = "redis")]
@@ -781,99 +896,18 @@ mod redis {
         receivers
     }
 
-    /// Sequel's retries after 429 and 5xx: up to `attempts` tries, `pause` apart.
-    async fn until_ok(receiver: &Receiver<RedisStore>, ledger: &Ledger, body: &[u8]) -> Vec<u16> {
-        let mut answers = Vec::new();
-        for _ in 0..40 {
-            let status = post(receiver, ledger, body).await;
-            answers.push(status.as_u16());
-            if status == 200 {
-                return answers;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("never 200: {answers:?}");
-    }
-
     /// Three replicas, each with its own connection: retries spread over them, a repeat while
     /// the first is handled, a failing handler, one dropped mid-handler, and an ended event's
     /// batches spread over them with a repeat and a replica restarted between batches.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn three_replicas_handle_each_occurrence_once() {
         let prefix = fresh_prefix();
-        let mut replicas = receivers(&url(), &prefix, Duration::from_millis(400)).await;
-        let ledger = Ledger::default();
-        let mut statuses = Vec::new();
-
-        // Five registrations, each delivered to one replica and retried on the other two.
-        for i in 0..5 {
-            for retry in 0..3 {
-                let body = registration(&format!("inv-{i}-{retry}"), &format!("r{i}@example.com"));
-                statuses.push(post(&replicas[(i + retry) % 3], &ledger, &body).await);
-            }
-        }
-        assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
-
-        // A repeat on another replica while the first is still handled: 429.
-        let body = registration("slow", "slow@example.com");
-        let (first, repeat) = tokio::join!(
-            deliver(&replicas[0], &ledger, &body, false, Duration::from_millis(500)),
-            async {
-                ledger.handler_running().await;
-                post(&replicas[1], &ledger, &body).await
-            }
-        );
-        assert_eq!((first.as_u16(), repeat.as_u16()), (200, 429));
-        assert_eq!(post(&replicas[2], &ledger, &body).await, 200);
-
-        // A failing handler on one replica; the retry on another handles it.
-        let body = registration("fails", "fails@example.com");
-        assert_eq!(deliver(&replicas[1], &ledger, &body, true, NO_WAIT).await, 500);
-        assert_eq!(post(&replicas[2], &ledger, &body).await, 200);
-
-        // A replica dropped mid-handler: 429 until its lease lapses, then handled elsewhere.
-        let body = registration("dropped", "dropped@example.com");
-        let dying = deliver(&replicas[2], &ledger, &body, false, Duration::from_secs(60));
-        cut_off_mid_handler(&ledger, dying).await;
-        let answers = until_ok(&replicas[0], &ledger, &body).await;
-        assert_eq!(answers.first(), Some(&429), "{answers:?}");
-
-        // An ended event's batches spread over them, one repeated, a replica restarted between.
-        let (size, total) = (3, 8);
-        assert_eq!(
-            post(&replicas[0], &ledger, &batch("ended", 1, size, total)).await,
-            200
-        );
-        assert_eq!(
-            post(&replicas[1], &ledger, &batch("ended", 1, size, total)).await,
-            200
-        );
-        replicas.remove(2); // a deploy: its connection closes
-        let restarted = receivers(&url(), &prefix, Duration::from_millis(400))
-            .await
-            .remove(0);
-        replicas.push(restarted);
-        assert_eq!(
-            post(&replicas[2], &ledger, &batch("ended", 3, size, total)).await,
-            200
-        );
-        assert!(ledger.ended.lock().unwrap().is_empty());
-        assert_eq!(
-            post(&replicas[1], &ledger, &batch("ended", 2, size, total)).await,
-            200
-        );
-        assert_eq!(
-            post(&replicas[0], &ledger, &batch("ended", 2, size, total)).await,
-            200
-        );
-
-        // The count: each occurrence once, the ended event once and whole.
-        let handled = ledger.handled.lock().unwrap().clone();
-        assert_eq!(handled.len(), 8, "{handled:?}");
-        assert!(handled.values().all(|times| *times == 1), "{handled:?}");
-        let ended = ledger.ended.lock().unwrap();
-        assert_eq!(ended.len(), 1);
-        assert_eq!(users(&ended[0]), all_users(total));
+        super::three_replicas_handle_each_occurrence_once(|| async {
+            receivers(&url(), &prefix, Duration::from_millis(400))
+                .await
+                .remove(0)
+        })
+        .await;
     }
 
     /// End to end: the fake Sequel's deliveries (each sent twice, retried after 429 and 5xx)
