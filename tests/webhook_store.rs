@@ -273,6 +273,7 @@ async fn refusals_touch_nothing<S: WebhookStore>(receiver: Receiver<S>) {
 }
 
 /// Sequel's retries after 429 and 5xx: up to `attempts` tries, `pause` apart.
+#[cfg(any(feature = "redis", feature = "postgres"))]
 async fn until_ok<S: WebhookStore>(receiver: &Receiver<S>, ledger: &Ledger, body: &[u8]) -> Vec<u16> {
     let mut answers = Vec::new();
     for _ in 0..40 {
@@ -290,6 +291,7 @@ async fn until_ok<S: WebhookStore>(receiver: &Receiver<S>, ledger: &Ledger, body
 /// retries spread over them, a repeat while the first is handled, a failing handler, one
 /// dropped mid-handler, and an ended event's batches spread over them with a repeat and a
 /// replica restarted between batches. Each occurrence once, the ended event once and whole.
+#[cfg(any(feature = "redis", feature = "postgres"))]
 async fn three_replicas_handle_each_occurrence_once<S, F, Fut>(replica: F)
 where
     S: WebhookStore,
