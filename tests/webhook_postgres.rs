@@ -544,3 +544,20 @@ async fn any_store_is_chosen_by_the_url() {
         .unwrap();
     assert!(matches!(store, event_sso::sequel::webhook::AnyStore::Postgres(_)));
 }
+
+/// Both routes' futures are `Send`, so they run as axum handlers on a multi-threaded runtime.
+#[test]
+fn both_routes_futures_are_send() {
+    fn send<T: Send>(_: &T) {}
+    async fn routes(receiver: Receiver<PostgresStore>, headers: HeaderMap, body: Vec<u8>) {
+        let plain = receiver.handle(&headers, &body, |_| async { Ok::<(), std::io::Error>(()) });
+        send(&plain);
+        let transactional = receiver.handle_in_transaction(&headers, &body, |_, mut tx| async move {
+            sqlx::query("SELECT 1").execute(&mut *tx).await?;
+            Ok::<_, sqlx::Error>(tx)
+        });
+        send(&transactional);
+    }
+    // Checked when compiled; nothing to run.
+    let _ = routes;
+}
