@@ -65,7 +65,7 @@ impl AnyStore {
                 "URL is a PostgreSQL's, but this build has no PostgreSQL: enable the crate's `postgres` feature",
             )),
             _ => Err(StoreError::new(
-                "URL names no store this crate has: use memory:, redis://, rediss://, postgres:// or postgresql://",
+                "URL names no store this build knows: use memory:, redis://, rediss://, postgres:// or postgresql://",
             )),
         }
     }

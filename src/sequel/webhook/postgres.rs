@@ -428,7 +428,7 @@ fn from_sqlx(error: &sqlx::Error) -> StoreError {
         }
         sqlx::Error::Configuration(_) => StoreError::new("URL cannot be used"),
         sqlx::Error::Protocol(message) if message == "newer tables" => {
-            StoreError::new("holds tables of a newer version than this build of the crate reads: upgrade it")
+            StoreError::new("holds tables of a newer version than this build reads: upgrade event-sso")
         }
         sqlx::Error::Database(database) => match database.code().as_deref() {
             Some("28P01" | "28000") => StoreError::new("refused the credentials"),

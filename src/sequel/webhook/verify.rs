@@ -50,10 +50,10 @@ impl Verifier {
     /// A verifier for deliveries carrying the secret in the environment variable `name`.
     /// An unset, empty or blank variable is refused with an error that names it, rather than
     /// making a verifier that refuses every delivery.
-    pub fn from_env(name: &'static str) -> Result<Verifier, crate::sequel::Error> {
+    pub fn from_env(name: &'static str) -> Result<Verifier, crate::sequel::error::Error> {
         match std::env::var(name) {
             Ok(secret) if !secret.trim().is_empty() => Ok(Verifier::new(secret)),
-            _ => Err(crate::sequel::Error::MissingEnv { name }),
+            _ => Err(crate::sequel::error::Error::MissingEnv { name }),
         }
     }
 
