@@ -370,11 +370,8 @@ impl PostgresStore {
             .bind(holder.as_str())
             .bind(keep.as_secs_f64())
             .fetch_one(&mut *tx);
-        let verdict = match bounded(self.options.timeout, "did not answer in time", marking).await {
-            Ok(verdict) => verdict,
-            // A transaction the handler left failed cannot take the mark.
-            Err(error) => return Err(error),
-        };
+        // A transaction the handler left failed cannot take the mark: an error here.
+        let verdict = bounded(self.options.timeout, "did not answer in time", marking).await?;
         match verdict.as_str() {
             "done" => {}
             "fenced" => return Ok(Committed::FencedOut), // dropped: rolled back
