@@ -453,7 +453,7 @@ impl WebhookStore for PostgresStore {
             "claimed" => Ok(Claim::Claimed),
             "held" => Ok(Claim::Held),
             "done" => Ok(Claim::Done),
-            "late" => Err(late()),
+            "late" => Err(StoreError::late()),
             _ => Err(StoreError::new("gave an answer the claim statement never gives")),
         }
     }
@@ -528,7 +528,7 @@ impl WebhookStore for PostgresStore {
             tx.commit().await?;
             Ok(Some(gathered))
         };
-        self.step(gathering).await?.ok_or_else(late)
+        self.step(gathering).await?.ok_or_else(StoreError::late)
     }
 
     async fn commit(&self, key: &str, holder: &Holder, keep: Duration) -> Result<Committed, StoreError> {
@@ -551,14 +551,6 @@ impl WebhookStore for PostgresStore {
             .execute(&self.pool);
         self.step(release).await.map(drop)
     }
-}
-
-/// A step that reached the database after the receiver stopped waiting for it, and so did
-/// nothing.
-fn late() -> StoreError {
-    StoreError::new(
-        "answered after the receiver stopped waiting (a stalled server, or its clock ahead of this one's)",
-    )
 }
 
 impl fmt::Debug for PostgresStore {

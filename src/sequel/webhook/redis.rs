@@ -376,13 +376,6 @@ fn collect_text(value: &redis::Value, texts: &mut Vec<String>) {
     }
 }
 
-/// A step that reached Redis after the receiver stopped waiting for it, and so did nothing.
-fn late() -> StoreError {
-    StoreError::new(
-        "answered after the receiver stopped waiting (a stalled server, or its clock ahead of this one's)",
-    )
-}
-
 /// `step`, failing after `timeout` with `late`; a Redis error is told by its kind alone.
 async fn bounded<T>(
     timeout: Duration,
@@ -422,7 +415,7 @@ impl WebhookStore for RedisStore {
         let answer: String = self.run(invocation).await?;
         match answer.as_str() {
             "claimed" => Ok(Claim::Claimed),
-            "late" => Err(late()),
+            "late" => Err(StoreError::late()),
             "held" => Ok(Claim::Held),
             DONE => Ok(Claim::Done),
             _ => Err(StoreError::new("gave an answer the claim script never gives")),
@@ -457,7 +450,7 @@ impl WebhookStore for RedisStore {
             b"stored" => Ok(Gathered::Stored),
             b"held" => Ok(Gathered::Held),
             b"done" => Ok(Gathered::Done),
-            b"late" => Err(late()),
+            b"late" => Err(StoreError::late()),
             b"complete" => {
                 let mut bodies = Vec::with_capacity(rest.len() / 2);
                 for pair in rest.chunks(2) {
