@@ -115,16 +115,72 @@ fn ready<T>(future: impl std::future::Future<Output = T>) -> T {
     }
 }
 
-#[cfg(feature = "redis")]
-mod redis {
+/// What the benches against a server share: new deliveries from `CONCURRENCY` tasks at once.
+#[cfg(any(feature = "redis", feature = "postgres"))]
+mod concurrent {
+    use std::future::Future;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::time::{Duration, Instant};
 
-    use event_sso::sequel::webhook::{AUTH_HEADER, Receiver, RedisOptions, RedisStore, Verifier};
+    use event_sso::http::HeaderMap;
+    use event_sso::sequel::webhook::AUTH_HEADER;
 
-    const CONCURRENCY: usize = 16;
-    const ROUNDS: usize = 3;
+    pub const CONCURRENCY: usize = 16;
+    pub const ROUNDS: usize = 3;
+
+    /// Deliveries per second: `CONCURRENCY` tasks for `time`, each delivering pre-registrations
+    /// numbered from `counter` through `deliver(headers, n, body)` (a receiver keyed `s`),
+    /// which checks the answer.
+    pub async fn rate<F, Fut>(counter: &Arc<AtomicU64>, time: Duration, deliver: F) -> f64
+    where
+        F: Fn(Arc<HeaderMap>, u64, String) -> Fut + Clone + Send + 'static,
+        Fut: Future<Output = ()> + Send,
+    {
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTH_HEADER, "s".parse().unwrap());
+        let headers = Arc::new(headers);
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..CONCURRENCY {
+            let (counter, deliver, headers) = (counter.clone(), deliver.clone(), headers.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut done = 0u64;
+                while started.elapsed() < time {
+                    let n = counter.fetch_add(1, Ordering::Relaxed);
+                    let body = format!(
+                        r#"{{"eventType":"new-attendee-pre-registration","webHookInvocationId":"i-{n}","correlationId":"c-{n}","timestamp":"2025-01-07T10:05:24.000Z","details":{{"attendee":{{"name":"Ada","email":"ada{n}@example.com"}}}}}}"#
+                    );
+                    deliver(headers.clone(), n, body).await;
+                    done += 1;
+                }
+                done
+            }));
+        }
+        let mut total = 0;
+        for task in tasks {
+            total += task.await.unwrap();
+        }
+        total as f64 / started.elapsed().as_secs_f64()
+    }
+
+    /// The median of `rates`.
+    pub fn median(rates: &mut [f64]) -> f64 {
+        rates.sort_by(f64::total_cmp);
+        rates[rates.len() / 2]
+    }
+}
+
+#[cfg(feature = "redis")]
+mod redis {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicU64;
+    use std::time::Duration;
+
+    use event_sso::sequel::webhook::{Receiver, RedisOptions, RedisStore, Verifier};
+
+    use super::concurrent::{self, CONCURRENCY, ROUNDS, median};
+
     const ROUND: Duration = Duration::from_secs(3);
 
     pub fn compare() {
@@ -152,10 +208,6 @@ mod redis {
             ours.push(runtime.block_on(handle_for(&receiver, &counter, ROUND)));
             theirs.push(redis_benchmark(&host, port));
         }
-        let median = |rates: &mut Vec<f64>| {
-            rates.sort_by(f64::total_cmp);
-            rates[rates.len() / 2]
-        };
         let (ours, theirs) = (median(&mut ours), median(&mut theirs));
         println!(
             "\nRedis at {host}:{port}, {CONCURRENCY} concurrent; medians of {ROUNDS} interleaved rounds"
@@ -168,37 +220,23 @@ mod redis {
         );
     }
 
-    /// New deliveries per second through `handle`, from `CONCURRENCY` tasks, for `time`.
+    /// New deliveries per second through `handle`, at `CONCURRENCY`, for `time`.
     async fn handle_for(
         receiver: &Arc<Receiver<RedisStore>>,
         counter: &Arc<AtomicU64>,
         time: Duration,
     ) -> f64 {
-        let started = Instant::now();
-        let mut tasks = Vec::new();
-        for _ in 0..CONCURRENCY {
-            let (receiver, counter) = (receiver.clone(), counter.clone());
-            tasks.push(tokio::spawn(async move {
-                let mut headers = event_sso::http::HeaderMap::new();
-                headers.insert(AUTH_HEADER, "s".parse().unwrap());
-                let mut done = 0u64;
-                while started.elapsed() < time {
-                    let n = counter.fetch_add(1, Ordering::Relaxed);
-                    let body = format!(
-                        r#"{{"eventType":"new-attendee-pre-registration","webHookInvocationId":"i-{n}","correlationId":"c-{n}","timestamp":"2025-01-07T10:05:24.000Z","details":{{"attendee":{{"name":"Ada","email":"ada@example.com"}}}}}}"#
-                    );
-                    let handled = receiver.handle(&headers, body.as_bytes(), |_| async { Ok::<(), ()>(()) }).await;
-                    assert_eq!(handled.status(), 200);
-                    done += 1;
-                }
-                done
-            }));
-        }
-        let mut total = 0;
-        for task in tasks {
-            total += task.await.unwrap();
-        }
-        total as f64 / started.elapsed().as_secs_f64()
+        let receiver = receiver.clone();
+        concurrent::rate(counter, time, move |headers, _, body| {
+            let receiver = receiver.clone();
+            async move {
+                let handled = receiver
+                    .handle(&headers, body.as_bytes(), |_| async { Ok::<(), ()>(()) })
+                    .await;
+                assert_eq!(handled.status(), 200);
+            }
+        })
+        .await
     }
 
     /// SETs per second, as redis-benchmark measures them.
@@ -236,13 +274,13 @@ mod redis {
 mod postgres {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU64, Ordering};
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
-    use event_sso::sequel::webhook::{AUTH_HEADER, PostgresOptions, PostgresStore, Receiver, Verifier};
+    use event_sso::sequel::webhook::{PostgresOptions, PostgresStore, Receiver, Verifier};
     use event_sso::sqlx;
 
-    const CONCURRENCY: usize = 16;
-    const ROUNDS: usize = 3;
+    use super::concurrent::{self, CONCURRENCY, ROUNDS, median};
+
     const ROUND: Duration = Duration::from_secs(5);
 
     pub fn compare() {
@@ -280,10 +318,6 @@ mod postgres {
             ours.push(runtime.block_on(handle_for(&receiver, &insert, &counter, ROUND)));
             theirs.push(pgbench_tps(&url, ROUND));
         }
-        let median = |rates: &mut Vec<f64>| {
-            rates.sort_by(f64::total_cmp);
-            rates[rates.len() / 2]
-        };
         let (ours, theirs) = (median(&mut ours), median(&mut theirs));
         let written: i64 = runtime
             .block_on(
@@ -314,47 +348,30 @@ mod postgres {
     }
 
     /// New deliveries per second through `handle_in_transaction`, each handler inserting one
-    /// row, from `CONCURRENCY` tasks, for `time`.
+    /// row, at `CONCURRENCY`, for `time`.
     async fn handle_for(
         receiver: &Arc<Receiver<PostgresStore>>,
         insert: &Arc<str>,
         counter: &Arc<AtomicU64>,
         time: Duration,
     ) -> f64 {
-        let started = Instant::now();
-        let mut tasks = Vec::new();
-        for _ in 0..CONCURRENCY {
-            let (receiver, counter, insert) = (receiver.clone(), counter.clone(), insert.clone());
-            tasks.push(tokio::spawn(async move {
-                let mut headers = event_sso::http::HeaderMap::new();
-                headers.insert(AUTH_HEADER, "s".parse().unwrap());
-                let mut done = 0u64;
-                while started.elapsed() < time {
-                    let n = counter.fetch_add(1, Ordering::Relaxed);
-                    let body = format!(
-                        r#"{{"eventType":"new-attendee-pre-registration","webHookInvocationId":"i-{n}","correlationId":"c-{n}","timestamp":"2025-01-07T10:05:24.000Z","details":{{"attendee":{{"name":"Ada","email":"ada{n}@example.com"}}}}}}"#
-                    );
-                    let insert = insert.clone();
-                    let handled = receiver
-                        .handle_in_transaction(&headers, body.as_bytes(), |_, mut tx| async move {
-                            sqlx::query(sqlx::AssertSqlSafe(insert))
-                                .bind(format!("ada{n}@example.com"))
-                                .execute(&mut *tx)
-                                .await?;
-                            Ok::<_, sqlx::Error>(tx)
-                        })
-                        .await;
-                    assert_eq!(handled.status(), 200, "{handled}");
-                    done += 1;
-                }
-                done
-            }));
-        }
-        let mut total = 0;
-        for task in tasks {
-            total += task.await.unwrap();
-        }
-        total as f64 / started.elapsed().as_secs_f64()
+        let (receiver, insert) = (receiver.clone(), insert.clone());
+        concurrent::rate(counter, time, move |headers, n, body| {
+            let (receiver, insert) = (receiver.clone(), insert.clone());
+            async move {
+                let handled = receiver
+                    .handle_in_transaction(&headers, body.as_bytes(), |_, mut tx| async move {
+                        sqlx::query(sqlx::AssertSqlSafe(insert))
+                            .bind(format!("ada{n}@example.com"))
+                            .execute(&mut *tx)
+                            .await?;
+                        Ok::<_, sqlx::Error>(tx)
+                    })
+                    .await;
+                assert_eq!(handled.status(), 200, "{handled}");
+            }
+        })
+        .await
     }
 
     /// Runs pgbench against `url` with `args`; its output.
