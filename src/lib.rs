@@ -153,6 +153,7 @@
 //! [`http`], [`time`] and [`url`], whose types appear in its API.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod clock;
 pub mod frameable;
 mod json;
 mod response;

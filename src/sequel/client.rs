@@ -545,7 +545,11 @@ impl Client {
     /// The attempts `call` may have: the client's retries, within its deadline from now.
     fn attempts<T>(&self, call: &Call<T>) -> Attempts<'_> {
         let config = &self.inner.config;
-        Attempts::new(call, &config.retry, Instant::now() + config.deadline)
+        Attempts::new(
+            call,
+            &config.retry,
+            crate::clock::after(Instant::now(), config.deadline),
+        )
     }
 
     /// The attempts of one call until one is answered `2xx` or they are over; whatever the call

@@ -365,7 +365,7 @@ impl FakeSequel {
         count: usize,
         timeout: Duration,
     ) -> Vec<Delivered> {
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::clock::after(Instant::now(), timeout);
         loop {
             let since: Vec<Delivered> = lock(&self.shared.deliveries)
                 .get(mark.0..)
@@ -382,7 +382,7 @@ impl FakeSequel {
     /// It blocks the thread: in async tests, use
     /// [`wait_for_deliveries_since`](Self::wait_for_deliveries_since).
     pub fn wait_for_deliveries(&self, count: usize, timeout: Duration) -> Vec<Delivered> {
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::clock::after(Instant::now(), timeout);
         loop {
             let deliveries = self.deliveries();
             let done = deliveries.iter().filter(|d| d.done).count();

@@ -262,7 +262,7 @@ impl State {
         let token = self.issue_token(now);
         Reply::json(
             StatusCode::OK,
-            &json!({"access_token": token, "token_type": "Bearer", "expires_in": self.token_lifetime.as_secs()}),
+            &json!({"access_token": token, "token_type": "Bearer", "expires_in": crate::clock::capped(self.token_lifetime).as_secs()}),
         )
     }
 
@@ -273,7 +273,8 @@ impl State {
             json!({"sub": self.client_id, "scope": "api"}),
             self.token_lifetime,
         );
-        self.tokens.insert(token.clone(), now + self.token_lifetime);
+        self.tokens
+            .insert(token.clone(), crate::clock::after(now, self.token_lifetime));
         token
     }
 
@@ -639,7 +640,9 @@ impl State {
         self.issued += 1;
         let now = unix_now();
         claims["iat"] = now.into();
-        claims["exp"] = (now + lifetime.as_secs()).into();
+        claims["exp"] = now
+            .saturating_add(crate::clock::capped(lifetime).as_secs())
+            .into();
         claims["jti"] = self.issued.into();
         let signed = format!(
             "{}.{}",

@@ -118,7 +118,8 @@ where
 
     /// Sends `call` until it is done: its answer, or the error it ended with.
     pub fn execute<T>(&self, call: Call<T>) -> Result<T, Error> {
-        self.run(call, Instant::now() + self.deadline).0
+        self.run(call, crate::clock::after(Instant::now(), self.deadline))
+            .0
     }
 
     /// Registers `registration`, or finds the registration Sequel already holds for its
@@ -126,7 +127,7 @@ where
     pub fn register_or_get(&self, event: &EventId, registration: &Registration) -> Result<Registered, Error> {
         let (result, maybe_applied) = self.run(
             self.api.register_by_email(event, registration)?,
-            Instant::now() + self.deadline,
+            crate::clock::after(Instant::now(), self.deadline),
         );
         let settled = Settled::new(result, maybe_applied);
         let found = match settled.needs_lookup() {

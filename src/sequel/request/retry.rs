@@ -222,7 +222,7 @@ impl<'a> Attempts<'a> {
             return Next::RenewToken;
         }
         match self.policy.wait(self.retries, &error, self.repeatable, jitter) {
-            Some(wait) if now + wait <= self.deadline => {
+            Some(wait) if crate::clock::after(now, wait) <= self.deadline => {
                 self.retries += 1;
                 Next::Wait(wait)
             }

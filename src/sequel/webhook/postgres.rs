@@ -9,7 +9,7 @@ use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use http::HeaderMap;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -318,10 +318,7 @@ impl PostgresStore {
     /// When the receiver stops waiting for a step sent now, in unix seconds: a claim the
     /// database reaches later does nothing, so a stall leaves no hold behind.
     fn deadline(&self) -> f64 {
-        let now = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap_or_default();
-        (now + self.options.timeout).as_secs_f64()
+        crate::clock::unix_after(self.options.timeout).as_secs_f64()
     }
 
     /// `step`, bounded by the store's timeout; now and then, a sweep of expired rows first.
@@ -368,7 +365,7 @@ impl PostgresStore {
         let marking = sqlx::query_scalar::<_, String>(sql(&self.sql.commit_in_transaction))
             .bind(&key)
             .bind(holder.as_str())
-            .bind(keep.as_secs_f64())
+            .bind(secs(keep))
             .fetch_one(&mut *tx);
         // A transaction the handler left failed cannot take the mark: an error here.
         let verdict = bounded(self.options.timeout, "did not answer in time", marking).await?;
@@ -446,7 +443,7 @@ impl WebhookStore for PostgresStore {
         let claim = sqlx::query_scalar::<_, String>(sql(&self.sql.claim))
             .bind(key)
             .bind(holder.as_str())
-            .bind(lease.as_secs_f64())
+            .bind(secs(lease))
             .bind(self.deadline())
             .fetch_one(&self.pool);
         match self.step(claim).await?.as_str() {
@@ -496,7 +493,7 @@ impl WebhookStore for PostgresStore {
                 .bind(i64::try_from(batch.page).unwrap_or(i64::MAX))
                 .bind(i64::try_from(batch.users).unwrap_or(i64::MAX))
                 .bind(batch.body)
-                .bind(keep.as_secs_f64())
+                .bind(secs(keep))
                 .execute(&mut *tx)
                 .await?;
             let arrived: i64 = sqlx::query_scalar(sql(&self.sql.arrived))
@@ -510,7 +507,7 @@ impl WebhookStore for PostgresStore {
             let verdict: String = sqlx::query_scalar(sql(&self.sql.claim))
                 .bind(key)
                 .bind(holder.as_str())
-                .bind(lease.as_secs_f64())
+                .bind(secs(lease))
                 .bind(deadline)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -535,7 +532,7 @@ impl WebhookStore for PostgresStore {
         let commit = sqlx::query_scalar::<_, String>(sql(&self.sql.commit))
             .bind(key)
             .bind(holder.as_str())
-            .bind(keep.as_secs_f64())
+            .bind(secs(keep))
             .fetch_one(&self.pool);
         match self.step(commit).await?.as_str() {
             "done" => Ok(Committed::Done),
@@ -582,7 +579,7 @@ impl Transaction {
         let extend = sqlx::query(sql(&self.store.sql.extend))
             .bind(&self.key)
             .bind(self.holder.as_str())
-            .bind(lease.as_secs_f64())
+            .bind(secs(lease))
             .execute(&self.store.pool);
         let extended = self.store.step(extend).await?;
         Ok(extended.rows_affected() == 1)
@@ -713,4 +710,9 @@ impl Receiver<PostgresStore> {
             },
         }
     }
+}
+
+/// Seconds for an interval in SQL, saturating: PostgreSQL refuses an interval too long.
+fn secs(span: Duration) -> f64 {
+    crate::clock::capped(span).as_secs_f64()
 }

@@ -272,10 +272,7 @@ impl RedisStore {
     /// When the receiver stops waiting for a step sent now, in unix milliseconds: a step Redis
     /// reaches later does nothing.
     fn deadline(&self) -> u64 {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
-        millis(now + self.options.timeout)
+        millis(crate::clock::unix_after(self.options.timeout))
     }
 
     async fn run<T: redis::FromRedisValue>(
@@ -494,7 +491,9 @@ impl WebhookStore for RedisStore {
 
 /// Milliseconds for `PX`, at least one (Redis refuses zero).
 fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX).max(1)
+    u64::try_from(crate::clock::capped(duration).as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
 }
 
 impl fmt::Debug for RedisStore {

@@ -10,6 +10,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::clock::after;
 use crate::sync::lock;
 
 /// A store for the receiver's state, shared by every replica that receives Sequel's webhooks.
@@ -340,7 +341,7 @@ impl WebhookStore for MemoryStore {
             } else if entry.is_held(now) {
                 Claim::Held
             } else {
-                entry.hold = Some((holder.clone(), now + lease));
+                entry.hold = Some((holder.clone(), after(now, lease)));
                 Claim::Claimed
             }
         }))
@@ -362,14 +363,14 @@ impl WebhookStore for MemoryStore {
                 .pages
                 .entry(batch.page)
                 .or_insert_with(|| (batch.users, batch.body.to_vec()));
-            entry.pages_until = now + keep;
+            entry.pages_until = after(now, keep);
             let arrived: u64 = entry.pages.values().map(|(users, _)| users).sum();
             if arrived < batch.total {
                 Gathered::Stored
             } else if entry.is_held(now) {
                 Gathered::Held
             } else {
-                entry.hold = Some((holder.clone(), now + lease));
+                entry.hold = Some((holder.clone(), after(now, lease)));
                 Gathered::Complete(entry.pages.values().map(|(_, body)| body.clone()).collect())
             }
         }))
@@ -386,7 +387,7 @@ impl WebhookStore for MemoryStore {
             }
             entry.hold = None;
             entry.pages.clear();
-            entry.done_until = Some(now + keep);
+            entry.done_until = Some(after(now, keep));
             Committed::Done
         }))
     }
