@@ -31,13 +31,23 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 8 << 20;
 /// new secret) it accepts the previous one too, until a time you choose, since deliveries
 /// already under way may carry it.
 ///
-/// An empty or blank secret, what an unset environment variable gives, matches nothing. A
-/// verifier left with no usable secret refuses every delivery with `500`
-/// ([`Error::NoUsableSecret`]), so Sequel retries them once you fix it.
+/// An empty or blank secret, what an unset environment variable gives, matches nothing, and
+/// no subscription's deliveries are refused for good because of one:
+///
+/// | the verifier holds | a delivery whose key matches a secret | one whose key matches none |
+/// |---|---|---|
+/// | usable secrets only | read | `401` ([`Error::WrongKey`]) |
+/// | usable secrets and a blank one | read | `500` ([`Error::BlankSecret`]): it may be the blank one's subscription, so Sequel retries it once you set that secret |
+/// | blank secrets only | — | `500` ([`Error::NoUsableSecret`]) |
+///
+/// A blank previous secret counts until its `until`. [`Verifier::from_env_each`] refuses a
+/// blank variable at start-up instead, naming it.
 #[derive(Clone)]
 pub struct Verifier {
     secrets: Vec<[u8; 32]>,
     previous: Vec<([u8; 32], OffsetDateTime)>,
+    /// Blank secrets given, each until when it counts.
+    blank: Vec<OffsetDateTime>,
     max_body_bytes: usize,
 }
 
@@ -51,10 +61,31 @@ impl Verifier {
     /// An unset, empty or blank variable is refused with an error that names it, rather than
     /// making a verifier that refuses every delivery.
     pub fn from_env(name: &'static str) -> Result<Verifier, crate::sequel::error::Error> {
-        match std::env::var(name) {
-            Ok(secret) if !secret.trim().is_empty() => Ok(Verifier::new(secret)),
-            _ => Err(crate::sequel::error::Error::MissingEnv { name }),
+        Verifier::from_env_each(&[name])
+    }
+
+    /// A verifier for deliveries carrying the secret in any of the environment variables
+    /// `names`, one per subscription (`SEQUEL_WEBHOOK_SECRET_REGISTRATIONS`,
+    /// `SEQUEL_WEBHOOK_SECRET_ENDED`, ...). The first unset, empty or blank one is refused with
+    /// an error that names it, so a subscription left without its secret stops the start-up
+    /// rather than having its deliveries refused.
+    ///
+    /// ```
+    /// use event_sso::sequel::webhook::Verifier;
+    /// # // SAFETY of the example: it runs in its own process.
+    /// # unsafe { std::env::set_var("HOOK_A", "secret-a"); std::env::set_var("HOOK_B", " "); }
+    /// let refused = Verifier::from_env_each(&["HOOK_A", "HOOK_B"]).unwrap_err();
+    /// assert_eq!(refused.to_string(), "the environment variable HOOK_B is not set");
+    /// ```
+    pub fn from_env_each(names: &[&'static str]) -> Result<Verifier, crate::sequel::error::Error> {
+        let mut secrets = Vec::with_capacity(names.len());
+        for &name in names {
+            match std::env::var(name) {
+                Ok(secret) if !secret.trim().is_empty() => secrets.push(secret),
+                _ => return Err(crate::sequel::error::Error::MissingEnv { name }),
+            }
         }
+        Ok(Verifier::any_of(secrets))
     }
 
     /// A verifier for deliveries carrying any of `secrets`.
@@ -63,26 +94,31 @@ impl Verifier {
             Verifier {
                 secrets: Vec::new(),
                 previous: Vec::new(),
+                blank: Vec::new(),
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             },
             Verifier::also_accept,
         )
     }
 
-    /// Also accepts `secret`: another subscription's, for one endpoint serving several.
+    /// Also accepts `secret`: another subscription's, for one endpoint serving several. A
+    /// blank one makes deliveries that match no secret answer `500` (see [`Verifier`]).
     #[must_use]
     pub fn also_accept(mut self, secret: impl Into<WebhookSecret>) -> Verifier {
-        if let Some(digest) = usable(secret.into()) {
-            self.secrets.push(digest);
+        match usable(secret.into()) {
+            Some(digest) => self.secrets.push(digest),
+            None => self.blank.push(OffsetDateTime::new_utc(time::Date::MAX, time::Time::MIDNIGHT)),
         }
         self
     }
 
-    /// Also accepts `previous` until `until` (for example a day after the renewal).
+    /// Also accepts `previous` until `until` (for example a day after the renewal). A blank
+    /// one makes deliveries that match no secret answer `500` until `until`.
     #[must_use]
     pub fn with_previous(mut self, previous: impl Into<WebhookSecret>, until: OffsetDateTime) -> Verifier {
-        if let Some(digest) = usable(previous.into()) {
-            self.previous.push((digest, until));
+        match usable(previous.into()) {
+            Some(digest) => self.previous.push((digest, until)),
+            None => self.blank.push(until),
         }
         self
     }
@@ -121,7 +157,10 @@ impl Verifier {
             matched |= same(&presented, previous) & (now <= *until);
         }
         if !matched {
-            return Err(Error::WrongKey);
+            return match self.blank.iter().any(|until| now <= *until) {
+                true => Err(Error::BlankSecret),
+                false => Err(Error::WrongKey),
+            };
         }
         if body.len() > self.max_body_bytes {
             return Err(Error::TooLarge {
@@ -140,6 +179,7 @@ impl fmt::Debug for Verifier {
                 "previous_until",
                 &self.previous.iter().map(|(_, until)| until).collect::<Vec<_>>(),
             )
+            .field("blank", &self.blank.len())
             .field("max_body_bytes", &self.max_body_bytes)
             .finish()
     }
@@ -317,6 +357,14 @@ pub enum Error {
     #[error("the webhook verifier has no usable secret (every secret given is empty or blank)")]
     #[non_exhaustive]
     NoUsableSecret,
+    /// The key matches no secret, and one of the secrets given is empty or blank: the delivery
+    /// may be that subscription's. Answered `500`, so Sequel retries it once the secret is
+    /// set, rather than `401`, which it does not retry.
+    #[error(
+        "the delivery's key matches no secret, and a secret given to the webhook verifier is empty or blank"
+    )]
+    #[non_exhaustive]
+    BlankSecret,
     /// The request has no `x-introvoke-web-hook-auth` header.
     #[error("the delivery carries no `x-introvoke-web-hook-auth` key")]
     #[non_exhaustive]
@@ -353,7 +401,7 @@ impl Error {
     /// Never `404`, which Sequel reads as "endpoint gone".
     pub fn status(&self) -> StatusCode {
         match self {
-            Error::NoUsableSecret => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::NoUsableSecret | Error::BlankSecret => StatusCode::INTERNAL_SERVER_ERROR,
             error if error.is_auth() => StatusCode::UNAUTHORIZED,
             _ => StatusCode::BAD_REQUEST,
         }
@@ -368,6 +416,7 @@ impl Error {
     pub(crate) fn kind_name(&self) -> &'static str {
         match self {
             Error::NoUsableSecret => "no_usable_secret",
+            Error::BlankSecret => "blank_secret",
             Error::MissingKey => "missing_key",
             Error::WrongKey => "wrong_key",
             Error::TooLarge { .. } => "too_large",
@@ -518,19 +567,33 @@ mod tests {
                 // Answered 500, so Sequel retries once the secret is set; never 200.
                 assert_eq!(refused.status(), StatusCode::INTERNAL_SERVER_ERROR);
             }
-            let with_a_real_one = Verifier::new(blank).also_accept("real");
-            assert!(matches!(
-                with_a_real_one.verify(&headers(blank), BODY),
-                Err(Error::WrongKey)
-            ));
-            assert!(with_a_real_one.verify(&headers("real"), BODY).is_ok());
+            // Beside a real one, in any order and through every way of giving it: the real
+            // one's deliveries are read, and any other is answered 500, since it may be the
+            // blank one's subscription.
             let now = OffsetDateTime::now_utc();
-            let previous_blank = Verifier::new("real").with_previous(blank, now + time::Duration::HOUR);
-            assert!(matches!(
-                previous_blank.verify(&headers(blank), BODY),
-                Err(Error::WrongKey)
-            ));
+            let hour = time::Duration::HOUR;
+            for verifier in [
+                Verifier::new(blank).also_accept("real"),
+                Verifier::new("real").also_accept(blank),
+                Verifier::any_of(["real", blank]),
+                Verifier::new("real").with_previous(blank, now + hour),
+            ] {
+                assert!(verifier.verify(&headers("real"), BODY).is_ok());
+                for presented in [blank, "other-subscription"] {
+                    let refused = verifier.verify(&headers(presented), BODY).unwrap_err();
+                    assert!(matches!(refused, Error::BlankSecret), "{presented:?}");
+                    assert_eq!(refused.status(), StatusCode::INTERNAL_SERVER_ERROR);
+                }
+                assert!(matches!(verifier.verify(&HeaderMap::new(), BODY), Err(Error::MissingKey)));
+            }
+            // A blank previous secret counts until its end only.
+            let ended = Verifier::new("real").with_previous(blank, now - hour);
+            assert!(matches!(ended.verify(&headers("other"), BODY), Err(Error::WrongKey)));
         }
+        // Without a blank one, a wrong key is 401, as before.
+        let refused = Verifier::any_of(["a", "b"]).verify(&headers("c"), BODY).unwrap_err();
+        assert!(matches!(refused, Error::WrongKey));
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     }
 
     #[test]
