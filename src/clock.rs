@@ -41,3 +41,27 @@ mod tests {
         assert_eq!(capped(Duration::from_secs(5)), Duration::from_secs(5));
     }
 }
+
+/// Waits `span` on tokio's timer. A build with no tokio (no feature that brings it) has no
+/// timer, and this never ends: what waits on it, such as a lease's renewal, never happens.
+pub(crate) async fn sleep(span: Duration) {
+    #[cfg(any(
+        feature = "async",
+        feature = "blocking",
+        feature = "redis",
+        feature = "postgres",
+        feature = "fake"
+    ))]
+    tokio::time::sleep(capped(span)).await;
+    #[cfg(not(any(
+        feature = "async",
+        feature = "blocking",
+        feature = "redis",
+        feature = "postgres",
+        feature = "fake"
+    )))]
+    {
+        let _ = span;
+        std::future::pending::<()>().await;
+    }
+}

@@ -4,10 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 #[cfg(feature = "postgres")]
-use super::postgres::PostgresStore;
+use super::postgres::{PostgresStore, Transaction};
 #[cfg(feature = "redis")]
 use super::redis::RedisStore;
-use super::store::{Batch, Claim, Committed, Gathered, Holder, MemoryStore, StoreError, WebhookStore};
+use super::store::{Batch, Claim, Committed, Gathered, Holder, Lease, MemoryStore, StoreError, WebhookStore};
 
 /// Any of the crate's stores, chosen at run time: an app that picks memory, Redis or
 /// PostgreSQL from its configuration uses `Receiver<AnyStore>` everywhere, with no type
@@ -96,21 +96,54 @@ impl From<PostgresStore> for AnyStore {
     }
 }
 
-/// Runs `$call` on whichever store it is.
+/// The hold of an [`AnyStore`]'s claim: its store's own.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AnyHold {
+    /// [`MemoryStore`]'s.
+    Memory(Lease),
+    /// `RedisStore`'s (feature `redis`).
+    #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+    Redis(Lease),
+    /// `PostgresStore`'s (feature `postgres`): the claim's open transaction.
+    #[cfg(feature = "postgres")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+    Postgres(Transaction),
+}
+
+/// Runs `$call` on whichever store it is, and wraps the hold it gives in that store's variant.
 macro_rules! each {
     ($self:expr, $store:ident => $call:expr) => {
         match $self {
-            AnyStore::Memory($store) => $call,
+            AnyStore::Memory($store) => $call.map(|found| found.map(AnyHold::Memory)),
             #[cfg(feature = "redis")]
-            AnyStore::Redis($store) => $call,
+            AnyStore::Redis($store) => $call.map(|found| found.map(AnyHold::Redis)),
             #[cfg(feature = "postgres")]
-            AnyStore::Postgres($store) => $call,
+            AnyStore::Postgres($store) => $call.map(|found| found.map(AnyHold::Postgres)),
+        }
+    };
+}
+
+/// Runs `$call` with the hold unwrapped, on the store that gave it.
+macro_rules! with_hold {
+    ($self:expr, $hold:expr, $store:ident, $inner:ident => $call:expr) => {
+        match ($self, $hold) {
+            (AnyStore::Memory($store), AnyHold::Memory($inner)) => $call,
+            #[cfg(feature = "redis")]
+            (AnyStore::Redis($store), AnyHold::Redis($inner)) => $call,
+            #[cfg(feature = "postgres")]
+            (AnyStore::Postgres($store), AnyHold::Postgres($inner)) => $call,
+            #[allow(unreachable_patterns)]
+            _ => Err(StoreError::new("was given a hold another kind of store took")),
         }
     };
 }
 
 impl WebhookStore for AnyStore {
-    async fn claim(&self, key: &str, holder: &Holder, lease: Duration) -> Result<Claim, StoreError> {
+    type Hold = AnyHold;
+
+    async fn claim(&self, key: &str, holder: &Holder, lease: Duration) -> Result<Claim<AnyHold>, StoreError> {
         each!(self, store => store.claim(key, holder, lease).await)
     }
 
@@ -121,15 +154,19 @@ impl WebhookStore for AnyStore {
         holder: &Holder,
         lease: Duration,
         keep: Duration,
-    ) -> Result<Gathered, StoreError> {
+    ) -> Result<Gathered<AnyHold>, StoreError> {
         each!(self, store => store.gather(key, batch, holder, lease, keep).await)
     }
 
-    async fn commit(&self, key: &str, holder: &Holder, keep: Duration) -> Result<Committed, StoreError> {
-        each!(self, store => store.commit(key, holder, keep).await)
+    async fn renew(&self, hold: &mut AnyHold, lease: Duration) -> Result<bool, StoreError> {
+        with_hold!(self, hold, store, hold => store.renew(hold, lease).await)
     }
 
-    async fn release(&self, key: &str, holder: &Holder) -> Result<(), StoreError> {
-        each!(self, store => store.release(key, holder).await)
+    async fn commit(&self, hold: AnyHold, keep: Duration) -> Result<Committed, StoreError> {
+        with_hold!(self, hold, store, hold => store.commit(hold, keep).await)
+    }
+
+    async fn release(&self, hold: AnyHold) -> Result<(), StoreError> {
+        with_hold!(self, hold, store, hold => store.release(hold).await)
     }
 }

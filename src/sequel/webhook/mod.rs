@@ -83,16 +83,16 @@ mod redis;
 mod store;
 mod verify;
 
-pub use any::AnyStore;
+pub use any::{AnyHold, AnyStore};
 pub use event::{
     Answer, AttendedUser, Attendee, EndedBatch, EventDetails, PreRegistration, WebhookEvent, WebhookType,
 };
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
-pub use postgres::{PostgresOptions, PostgresStore, Transaction};
+pub use postgres::{PostgresOptions, PostgresStore, Transaction, TransactionStore};
 pub use receiver::{DEFAULT_KEEP, DEFAULT_LEASE, EndedEvent, Handled, Receiver, Work};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis::{RedisOptions, RedisStore};
-pub use store::{Batch, Claim, Committed, Gathered, Holder, MemoryStore, StoreError, WebhookStore};
+pub use store::{Batch, Claim, Committed, Gathered, Holder, Lease, MemoryStore, StoreError, WebhookStore};
 pub use verify::{AUTH_HEADER, DEFAULT_MAX_BODY_BYTES, Delivery, Error, Verifier, WebhookSecret};

@@ -15,6 +15,7 @@ use http::HeaderMap;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, PgConnection, Postgres};
 
+use super::any::{AnyHold, AnyStore};
 use super::receiver::{Handled, Receiver, Work};
 use super::store::{Batch, Claim, Committed, Gathered, Holder, StoreError, WebhookStore};
 use crate::sequel::telemetry::{self, StoreClock};
@@ -119,18 +120,17 @@ pub struct PostgresStore {
 }
 
 /// The statements, with the schema's name in place.
+///
+/// **One lock order.** The only lock a claim takes is its occurrence's row, with `SKIP
+/// LOCKED`, so it never waits; the done-mark then deletes the batches under that lock.
+/// Storing a batch takes no lock but its own new row, in a statement of its own. No path
+/// holds one lock while it waits for another in the opposite order, so none deadlocks.
 struct Statements {
-    claim: Arc<str>,
-    late: Arc<str>,
-    done: Arc<str>,
-    drop_stale_batches: Arc<str>,
+    known: Arc<str>,
+    lock: Arc<str>,
     store_batch: Arc<str>,
-    arrived: Arc<str>,
     bodies: Arc<str>,
-    commit: Arc<str>,
-    commit_in_transaction: Arc<str>,
-    release: Arc<str>,
-    extend: Arc<str>,
+    mark_done: Arc<str>,
     sweep: Arc<str>,
 }
 
@@ -138,67 +138,55 @@ impl Statements {
     fn new(schema: &str) -> Statements {
         let occurrences = format!("{schema}.webhook_occurrences");
         let batches = format!("{schema}.webhook_batches");
-        // Claims the occurrence unless a live hold or done-mark is there.
-        let claim_into = format!(
-            "INSERT INTO {occurrences} AS o (key, holder, done, until) \
-             SELECT $1, $2, false, now() + ($3::float8 * interval '1 second') FROM guard WHERE ok \
-             ON CONFLICT (key) DO UPDATE SET holder = EXCLUDED.holder, done = false, until = EXCLUDED.until \
-             WHERE o.until <= now() RETURNING 'claimed'::text AS verdict"
+        // The occurrence's row, committed before any claim locks it, so that no claim ever
+        // waits on another's uncommitted insert. A row no claim finishes expires with `keep`.
+        let known = format!(
+            "INSERT INTO {occurrences} (key, holder, done, until) \
+             VALUES ($1, NULL, false, now() + ($2::float8 * interval '1 second')) \
+             ON CONFLICT (key) DO NOTHING"
         );
-        // Records done unless another holder claimed it since, or it is done: the fence.
-        let mark_done = |guard: &str| {
-            format!(
-                "WITH guard AS (SELECT {guard} AS ok), \
-                 marked AS (INSERT INTO {occurrences} AS o (key, holder, done, until) \
-                   SELECT $1, NULL, true, now() + ($3::float8 * interval '1 second') FROM guard WHERE ok \
-                   ON CONFLICT (key) DO UPDATE SET holder = NULL, done = true, until = EXCLUDED.until \
-                   WHERE o.holder = $2 OR o.until <= now() RETURNING 1), \
+        Statements {
+            known: known.clone().into(),
+            // The claim: the row's lock, or nothing when another transaction holds it. Also
+            // whether it is done, or leased by a replica of an earlier version of the crate.
+            lock: format!(
+                "SELECT done AND until > now(), holder IS NOT NULL AND NOT done AND until > now() \
+                 FROM {occurrences} WHERE key = $1 FOR UPDATE SKIP LOCKED"
+            )
+            .into(),
+            // A batch, once per page (a stale one replaced), unless the occurrence is done;
+            // then whether it is done and how many users have arrived, this batch included.
+            store_batch: format!(
+                "WITH known AS ({known}), \
+                 done AS (SELECT EXISTS (SELECT 1 FROM {occurrences} WHERE key = $1 AND done AND until > now()) AS done), \
+                 stored AS (INSERT INTO {batches} AS b (key, page, users, body, until) \
+                   SELECT $1, $3, $4, $5, now() + ($2::float8 * interval '1 second') FROM done WHERE NOT done \
+                   ON CONFLICT (key, page) DO UPDATE SET users = EXCLUDED.users, body = EXCLUDED.body, until = EXCLUDED.until \
+                   WHERE b.until <= now() RETURNING users) \
+                 SELECT (SELECT done FROM done), \
+                   (SELECT coalesce(sum(users), 0) FROM {batches} WHERE key = $1 AND until > now())::bigint \
+                   + (SELECT coalesce(sum(users), 0) FROM stored)::bigint"
+            )
+            .into(),
+            bodies: format!("SELECT body FROM {batches} WHERE key = $1 AND until > now() ORDER BY page").into(),
+            // Done, in the claim's transaction, unless the handler ended that transaction
+            // (its mark, set at BEGIN, is gone then).
+            mark_done: format!(
+                "WITH guard AS (SELECT current_setting('event_sso.holder', true) IS NOT DISTINCT FROM $2 AS ok), \
+                 marked AS (UPDATE {occurrences} SET holder = NULL, done = true, \
+                   until = now() + ($3::float8 * interval '1 second') \
+                   WHERE key = $1 AND (SELECT ok FROM guard) RETURNING 1), \
                  dropped AS (DELETE FROM {batches} WHERE key = $1 AND EXISTS (SELECT 1 FROM marked)) \
                  SELECT CASE WHEN NOT (SELECT ok FROM guard) THEN 'ended' \
-                   WHEN EXISTS (SELECT 1 FROM marked) THEN 'done' ELSE 'fenced' END"
-            )
-        };
-        Statements {
-            claim: format!(
-                "WITH guard AS (SELECT clock_timestamp() <= to_timestamp($4::float8) AS ok), \
-                 claimed AS ({claim_into}) \
-                 SELECT verdict FROM claimed UNION ALL \
-                 SELECT CASE WHEN NOT guard.ok THEN 'late' WHEN o.done THEN 'done' ELSE 'held' END \
-                 FROM guard LEFT JOIN {occurrences} o ON o.key = $1 AND o.until > now() \
-                 WHERE NOT EXISTS (SELECT 1 FROM claimed) LIMIT 1"
+                   WHEN EXISTS (SELECT 1 FROM marked) THEN 'done' ELSE 'gone' END"
             )
             .into(),
-            late: "SELECT clock_timestamp() > to_timestamp($1::float8)".into(),
-            done: format!(
-                "SELECT EXISTS (SELECT 1 FROM {occurrences} WHERE key = $1 AND done AND until > now())"
-            )
-            .into(),
-            drop_stale_batches: format!("DELETE FROM {batches} WHERE key = $1 AND until <= now()").into(),
-            store_batch: format!(
-                "WITH stored AS (INSERT INTO {batches} (key, page, users, body, until) \
-                 VALUES ($1, $2, $3, $4, now() + ($5::float8 * interval '1 second')) \
-                 ON CONFLICT (key, page) DO NOTHING RETURNING 1) \
-                 UPDATE {batches} SET until = now() + ($5::float8 * interval '1 second') WHERE key = $1"
-            )
-            .into(),
-            arrived: format!("SELECT coalesce(sum(users), 0)::bigint FROM {batches} WHERE key = $1").into(),
-            bodies: format!("SELECT body FROM {batches} WHERE key = $1 ORDER BY page").into(),
-            commit: mark_done("true").into(),
-            commit_in_transaction: mark_done(
-                "current_setting('event_sso.holder', true) IS NOT DISTINCT FROM $2",
-            )
-            .into(),
-            release: format!("DELETE FROM {occurrences} WHERE key = $1 AND holder = $2 AND NOT done").into(),
-            extend: format!(
-                "UPDATE {occurrences} SET until = now() + ($3::float8 * interval '1 second') \
-                 WHERE key = $1 AND holder = $2 AND NOT done"
-            )
-            .into(),
+            // Expired rows, never one a claim holds.
             sweep: format!(
                 "WITH gone AS (DELETE FROM {occurrences} WHERE key IN \
-                   (SELECT key FROM {occurrences} WHERE until < now() LIMIT 1000) RETURNING 1) \
+                   (SELECT key FROM {occurrences} WHERE until < now() LIMIT 1000 FOR UPDATE SKIP LOCKED) RETURNING 1) \
                  DELETE FROM {batches} WHERE (key, page) IN \
-                   (SELECT key, page FROM {batches} WHERE until < now() LIMIT 1000)"
+                   (SELECT key, page FROM {batches} WHERE until < now() LIMIT 1000 FOR UPDATE SKIP LOCKED)"
             )
             .into(),
         }
@@ -314,78 +302,74 @@ impl PostgresStore {
         }
         tx.commit().await
     }
-
-    /// When the receiver stops waiting for a step sent now, in unix seconds: a claim the
-    /// database reaches later does nothing, so a stall leaves no hold behind.
-    fn deadline(&self) -> f64 {
-        crate::clock::unix_after(self.options.timeout).as_secs_f64()
-    }
-
-    /// `step`, bounded by the store's timeout; now and then, a sweep of expired rows first.
-    async fn step<T>(&self, step: impl Future<Output = Result<T, sqlx::Error>>) -> Result<T, StoreError> {
+    /// `step`, made again when PostgreSQL gave up on it for a deadlock or a serialization
+    /// failure (at most [`TRIES`] times), all within the store's timeout; now and then, a sweep
+    /// of expired rows first.
+    async fn step<T, Fut>(&self, mut step: impl FnMut() -> Fut) -> Result<T, StoreError>
+    where
+        Fut: Future<Output = Result<T, sqlx::Error>>,
+    {
         if self.calls.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
             // A failed sweep is tried again later; the step itself decides the answer.
             let sweep = sqlx::query(sql(&self.sql.sweep)).execute(&self.pool);
             let _ = bounded(self.options.timeout, "did not answer in time", sweep).await;
         }
-        bounded(self.options.timeout, "did not answer in time", step).await
+        let tries = async {
+            let mut tries = 1;
+            loop {
+                match step().await {
+                    Err(error) if is_transient(&error) && tries < TRIES => tries += 1,
+                    answer => return answer,
+                }
+            }
+        };
+        bounded(self.options.timeout, "did not answer in time", tries).await
     }
 
-    /// Begins the transaction a handler of `key` writes in, marked as `holder`'s.
-    async fn begin(&self, key: &str, holder: &Holder) -> Result<Transaction, StoreError> {
-        // The holder is this process's hex tag and counts: nothing to quote. The mark lasts
-        // to the end of the transaction, so a handler that ends it is found out.
+    /// Claims `key` in a transaction of its own, which holds the occurrence's row lock until
+    /// it ends, and ends at once if its holder dies; PostgreSQL ends it too after `lease`
+    /// idle, so a frozen holder's claim goes as well.
+    async fn lock(
+        &self,
+        key: &str,
+        holder: &Holder,
+        lease: Duration,
+    ) -> Result<Claim<Transaction>, StoreError> {
+        // The holder is this process's hex tag and counts, and the timeout a number: nothing
+        // to quote. The holder's mark lasts to the end of the transaction, so a handler that
+        // ends it is found out.
         if !holder.as_str().chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
             return Err(StoreError::new(
                 "was given a holder it cannot mark a transaction with",
             ));
         }
+        let idle = u64::try_from(crate::clock::capped(lease).as_millis()).unwrap_or(u64::MAX);
         let begin = format!(
-            "BEGIN; SELECT set_config('event_sso.holder', '{}', true)",
+            "BEGIN; SET LOCAL idle_in_transaction_session_timeout = {}; \
+             SELECT set_config('event_sso.holder', '{}', true)",
+            idle.clamp(1, i32::MAX as u64),
             holder.as_str()
         );
-        let tx = self.step(self.pool.begin_with(AssertSqlSafe(begin))).await?;
-        Ok(Transaction {
-            tx,
-            store: self.clone(),
-            key: key.to_owned(),
-            holder: holder.clone(),
+        let begin = &begin;
+        self.step(move || async move {
+            let mut tx = self.pool.begin_with(AssertSqlSafe(begin.clone())).await?;
+            let found: Option<(bool, bool)> = sqlx::query_as(sql(&self.sql.lock))
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let done = match found {
+                Some((false, false)) => {
+                    let (key, holder) = (key.to_owned(), holder.clone());
+                    return Ok(Claim::Claimed(Transaction { tx, key, holder }));
+                }
+                Some((done, _leased)) => done,
+                // Another transaction holds the row.
+                None => false,
+            };
+            tx.rollback().await?;
+            Ok(if done { Claim::Done } else { Claim::Held })
         })
-    }
-
-    /// Writes the done-mark in the handler's transaction, fenced, and commits it.
-    async fn commit_transaction(
-        &self,
-        transaction: Transaction,
-        keep: Duration,
-    ) -> Result<Committed, StoreError> {
-        let Transaction {
-            mut tx, key, holder, ..
-        } = transaction;
-        let marking = sqlx::query_scalar::<_, String>(sql(&self.sql.commit_in_transaction))
-            .bind(&key)
-            .bind(holder.as_str())
-            .bind(secs(keep))
-            .fetch_one(&mut *tx);
-        // A transaction the handler left failed cannot take the mark: an error here.
-        let verdict = bounded(self.options.timeout, "did not answer in time", marking).await?;
-        match verdict.as_str() {
-            "done" => {}
-            "fenced" => return Ok(Committed::FencedOut), // dropped: rolled back
-            "ended" => {
-                return Err(StoreError::new(
-                    "was given back a transaction the handler had ended (COMMIT or ROLLBACK in the handler)",
-                ));
-            }
-            _ => return Err(StoreError::new("gave an answer the commit statement never gives")),
-        }
-        bounded(
-            self.options.timeout,
-            "did not confirm the commit in time (its outcome is unknown)",
-            tx.commit(),
-        )
-        .await?;
-        Ok(Committed::Done)
+        .await
     }
 }
 
@@ -396,6 +380,37 @@ fn check_schema(schema: &str) -> Result<(), StoreError> {
             "schema name is refused: use a lowercase letter or `_`, then up to 62 lowercase letters, digits or `_`",
         )),
     }
+}
+
+/// How many times a step is made when PostgreSQL gives up on it for a deadlock or a
+/// serialization failure.
+const TRIES: u32 = 3;
+
+/// A deadlock or a serialization failure: the statement may succeed if made again.
+fn is_transient(error: &sqlx::Error) -> bool {
+    matches!(code(error), Some("40001" | "40P01"))
+}
+
+/// The error's SQLSTATE, when the database sent one.
+fn code(error: &sqlx::Error) -> Option<&str> {
+    match error {
+        sqlx::Error::Database(database) => match database.code() {
+            Some(std::borrow::Cow::Borrowed(code)) => Some(code),
+            _ => database
+                .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                .map(|e| e.code()),
+        },
+        _ => None,
+    }
+}
+
+/// Whether the claim's transaction is over without a commit: its session was ended (idle
+/// longer than the lease, or terminated) or its connection lost before `COMMIT` was sent.
+/// Nothing of it was committed, and another may hold the occurrence now.
+fn claim_lost(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Io(_) | sqlx::Error::Tls(_))
+        || matches!(code(error), Some("25P03" | "57P01" | "57P02" | "57P03"))
+        || code(error).is_some_and(|code| code.starts_with("08"))
 }
 
 /// `step`, failing after `timeout` with `late`; a database error is told by its kind alone.
@@ -424,13 +439,22 @@ fn from_sqlx(error: &sqlx::Error) -> StoreError {
         sqlx::Error::Protocol(message) if message == "newer tables" => {
             StoreError::new("holds tables of a newer version than this build reads: upgrade event-sso")
         }
-        sqlx::Error::Database(database) => match database.code().as_deref() {
+        sqlx::Error::Database(_) => match code(error) {
             Some("28P01" | "28000") => StoreError::new("refused the credentials"),
             Some("25P02") => StoreError::new("was given back a transaction that had failed in the handler"),
+            Some("25P03") => {
+                StoreError::new("ended the claim's transaction, idle longer than the lease (SQLSTATE 25P03)")
+            }
             Some("3D000") => StoreError::new("has no such database"),
+            Some("40P01") => StoreError::new("detected a deadlock, each of its tries (SQLSTATE 40P01)"),
+            Some("40001") => {
+                StoreError::new("could not serialize a step, each of its tries (SQLSTATE 40001)")
+            }
             Some("42501") => {
                 StoreError::new("refused a permission the store needs (create its schema and tables)")
             }
+            Some("55P03") => StoreError::new("could not take a lock in time (SQLSTATE 55P03)"),
+            Some("57014") => StoreError::new("canceled a statement (SQLSTATE 57014)"),
             Some("57P01" | "57P02" | "57P03") => StoreError::new("is shutting down or starting"),
             _ => StoreError::new("answered with an error"),
         },
@@ -439,20 +463,23 @@ fn from_sqlx(error: &sqlx::Error) -> StoreError {
 }
 
 impl WebhookStore for PostgresStore {
-    async fn claim(&self, key: &str, holder: &Holder, lease: Duration) -> Result<Claim, StoreError> {
-        let claim = sqlx::query_scalar::<_, String>(sql(&self.sql.claim))
-            .bind(key)
-            .bind(holder.as_str())
-            .bind(secs(lease))
-            .bind(self.deadline())
-            .fetch_one(&self.pool);
-        match self.step(claim).await?.as_str() {
-            "claimed" => Ok(Claim::Claimed),
-            "held" => Ok(Claim::Held),
-            "done" => Ok(Claim::Done),
-            "late" => Err(StoreError::late()),
-            _ => Err(StoreError::new("gave an answer the claim statement never gives")),
-        }
+    type Hold = Transaction;
+
+    async fn claim(
+        &self,
+        key: &str,
+        holder: &Holder,
+        lease: Duration,
+    ) -> Result<Claim<Transaction>, StoreError> {
+        let keep = secs(KNOWN_FOR);
+        self.step(|| {
+            sqlx::query(sql(&self.sql.known))
+                .bind(key)
+                .bind(keep)
+                .execute(&self.pool)
+        })
+        .await?;
+        self.lock(key, holder, lease).await
     }
 
     async fn gather(
@@ -462,93 +489,95 @@ impl WebhookStore for PostgresStore {
         holder: &Holder,
         lease: Duration,
         keep: Duration,
-    ) -> Result<Gathered, StoreError> {
-        let deadline = self.deadline();
-        let gathering = async {
-            let mut tx = self.pool.begin().await?;
-            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))")
-                .bind(key)
-                .execute(&mut *tx)
-                .await?;
-            let late: bool = sqlx::query_scalar(sql(&self.sql.late))
-                .bind(deadline)
-                .fetch_one(&mut *tx)
-                .await?;
-            if late {
-                return Ok(None);
-            }
-            let done: bool = sqlx::query_scalar(sql(&self.sql.done))
-                .bind(key)
-                .fetch_one(&mut *tx)
-                .await?;
-            if done {
-                return Ok(Some(Gathered::Done));
-            }
-            sqlx::query(sql(&self.sql.drop_stale_batches))
-                .bind(key)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(sql(&self.sql.store_batch))
-                .bind(key)
-                .bind(i64::try_from(batch.page).unwrap_or(i64::MAX))
-                .bind(i64::try_from(batch.users).unwrap_or(i64::MAX))
-                .bind(batch.body)
-                .bind(secs(keep))
-                .execute(&mut *tx)
-                .await?;
-            let arrived: i64 = sqlx::query_scalar(sql(&self.sql.arrived))
-                .bind(key)
-                .fetch_one(&mut *tx)
-                .await?;
-            if u64::try_from(arrived).unwrap_or(0) < batch.total {
-                tx.commit().await?;
-                return Ok(Some(Gathered::Stored));
-            }
-            let verdict: String = sqlx::query_scalar(sql(&self.sql.claim))
-                .bind(key)
-                .bind(holder.as_str())
-                .bind(secs(lease))
-                .bind(deadline)
-                .fetch_one(&mut *tx)
-                .await?;
-            let gathered = match verdict.as_str() {
-                "claimed" => {
-                    let bodies: Vec<Vec<u8>> = sqlx::query_scalar(sql(&self.sql.bodies))
-                        .bind(key)
-                        .fetch_all(&mut *tx)
-                        .await?;
-                    Gathered::Complete(bodies)
-                }
-                "done" => Gathered::Done,
-                _ => Gathered::Held,
-            };
-            tx.commit().await?;
-            Ok(Some(gathered))
+    ) -> Result<Gathered<Transaction>, StoreError> {
+        let page = i64::try_from(batch.page).unwrap_or(i64::MAX);
+        let users = i64::try_from(batch.users).unwrap_or(i64::MAX);
+        let (done, arrived): (bool, i64) = self
+            .step(|| {
+                sqlx::query_as(sql(&self.sql.store_batch))
+                    .bind(key)
+                    .bind(secs(keep))
+                    .bind(page)
+                    .bind(users)
+                    .bind(batch.body)
+                    .fetch_one(&self.pool)
+            })
+            .await?;
+        if done {
+            return Ok(Gathered::Done);
+        }
+        if u64::try_from(arrived).unwrap_or(0) < batch.total {
+            return Ok(Gathered::Stored);
+        }
+        let mut tx = match self.lock(key, holder, lease).await? {
+            Claim::Claimed(tx) => tx,
+            Claim::Held => return Ok(Gathered::Held),
+            Claim::Done => return Ok(Gathered::Done),
         };
-        self.step(gathering).await?.ok_or_else(StoreError::late)
+        let bodies = sqlx::query_scalar(sql(&self.sql.bodies))
+            .bind(key)
+            .fetch_all(&mut *tx);
+        let bodies = bounded(self.options.timeout, "did not answer in time", bodies).await?;
+        Ok(Gathered::Complete(tx, bodies))
     }
 
-    async fn commit(&self, key: &str, holder: &Holder, keep: Duration) -> Result<Committed, StoreError> {
-        let commit = sqlx::query_scalar::<_, String>(sql(&self.sql.commit))
-            .bind(key)
-            .bind(holder.as_str())
-            .bind(secs(keep))
-            .fetch_one(&self.pool);
-        match self.step(commit).await?.as_str() {
-            "done" => Ok(Committed::Done),
-            "fenced" => Ok(Committed::FencedOut),
-            _ => Err(StoreError::new("gave an answer the commit statement never gives")),
+    async fn renew(&self, tx: &mut Transaction, _lease: Duration) -> Result<bool, StoreError> {
+        // Any statement restarts the transaction's idle clock.
+        let ping = sqlx::query("SELECT 1").execute(&mut *tx.tx);
+        match tokio::time::timeout(self.options.timeout, ping).await {
+            Ok(Ok(_)) => Ok(true),
+            Ok(Err(error)) if claim_lost(&error) => Ok(false),
+            Ok(Err(error)) => Err(from_sqlx(&error)),
+            Err(_) => Err(StoreError::new("did not answer in time")),
         }
     }
 
-    async fn release(&self, key: &str, holder: &Holder) -> Result<(), StoreError> {
-        let release = sqlx::query(sql(&self.sql.release))
-            .bind(key)
+    async fn commit(&self, transaction: Transaction, keep: Duration) -> Result<Committed, StoreError> {
+        let Transaction { mut tx, key, holder } = transaction;
+        let marking = sqlx::query_scalar::<_, String>(sql(&self.sql.mark_done))
+            .bind(&key)
             .bind(holder.as_str())
-            .execute(&self.pool);
-        self.step(release).await.map(drop)
+            .bind(secs(keep))
+            .fetch_one(&mut *tx);
+        let verdict = match tokio::time::timeout(self.options.timeout, marking).await {
+            Ok(Ok(verdict)) => verdict,
+            // Over before COMMIT was sent: nothing committed, and the claim is gone.
+            Ok(Err(error)) if claim_lost(&error) => return Ok(Committed::FencedOut),
+            Ok(Err(error)) => return Err(from_sqlx(&error)),
+            Err(_) => return Err(StoreError::new("did not answer in time")),
+        };
+        match verdict.as_str() {
+            "done" => {}
+            "ended" => {
+                return Err(StoreError::new(
+                    "was given back a transaction the handler had ended (COMMIT or ROLLBACK in the handler)",
+                ));
+            }
+            _ => return Err(StoreError::new("gave an answer the commit statement never gives")),
+        }
+        bounded(
+            self.options.timeout,
+            "did not confirm the commit in time (its outcome is unknown)",
+            tx.commit(),
+        )
+        .await?;
+        Ok(Committed::Done)
+    }
+
+    async fn release(&self, transaction: Transaction) -> Result<(), StoreError> {
+        // Dropped, it would roll back too, once the pool has the connection back.
+        let rollback = transaction.tx.rollback();
+        match tokio::time::timeout(self.options.timeout, rollback).await {
+            Ok(Err(error)) if !claim_lost(&error) => Err(from_sqlx(&error)),
+            Ok(_) => Ok(()),
+            Err(_) => Err(StoreError::new("did not answer in time")),
+        }
     }
 }
+
+/// How long the row of an occurrence that no claim finished is kept (a failed handler's, say):
+/// long enough that a claim always finds it, short enough that few linger.
+const KNOWN_FOR: Duration = Duration::from_secs(24 * 60 * 60);
 
 impl fmt::Debug for PostgresStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -560,30 +589,17 @@ impl fmt::Debug for PostgresStore {
     }
 }
 
-/// The transaction a handler writes in: it derefs to sqlx's [`PgConnection`], so a query
-/// runs in it with `.execute(&mut *tx)`. It has no `commit`: the handler gives it back, and the
-/// receiver writes the occurrence's done-mark in it, fenced by the claim, and commits the two
-/// together. Dropped, or given back after an error, it rolls back.
+/// The claim's transaction: the one a handler of `handle_in_transaction` writes in. It derefs
+/// to sqlx's [`PgConnection`], so a query runs in it with `.execute(&mut *tx)`. Its row lock
+/// on the occurrence is the claim, so a replica that dies takes the claim with it at once, and
+/// one that freezes loses it once the transaction has been idle a
+/// [lease](Receiver::lease). It has no `commit`: the handler gives it back, and the receiver
+/// writes the occurrence's done-mark in it and commits the two together. Dropped, or given
+/// back after an error, it rolls back.
 pub struct Transaction {
     tx: sqlx::Transaction<'static, Postgres>,
-    store: PostgresStore,
     key: String,
     holder: Holder,
-}
-
-impl Transaction {
-    /// Extends the claim's lease to `lease` from now (on another connection, so other
-    /// replicas see it at once), for a handler that may outlive the receiver's lease. `false`
-    /// when the claim was already taken over: the work will be thrown away at the commit.
-    pub async fn extend_lease(&self, lease: Duration) -> Result<bool, StoreError> {
-        let extend = sqlx::query(sql(&self.store.sql.extend))
-            .bind(&self.key)
-            .bind(self.holder.as_str())
-            .bind(secs(lease))
-            .execute(&self.store.pool);
-        let extended = self.store.step(extend).await?;
-        Ok(extended.rows_affected() == 1)
-    }
 }
 
 impl Deref for Transaction {
@@ -606,26 +622,73 @@ impl fmt::Debug for Transaction {
     }
 }
 
-impl Receiver<PostgresStore> {
+/// A store whose claim is a PostgreSQL [`Transaction`] a handler can write in, for
+/// [`Receiver::handle_in_transaction`]: [`PostgresStore`], and [`AnyStore`] when it holds one.
+pub trait TransactionStore: WebhookStore {
+    /// Whether this store's claims are transactions; `handle_in_transaction` answers `500`
+    /// without claiming anything when they are not.
+    fn has_transactions(&self) -> bool;
+
+    /// The claim's transaction, or the hold back when it is not one.
+    fn into_transaction(hold: Self::Hold) -> Result<Transaction, Self::Hold>;
+
+    /// The hold the transaction is.
+    fn from_transaction(transaction: Transaction) -> Self::Hold;
+}
+
+impl TransactionStore for PostgresStore {
+    fn has_transactions(&self) -> bool {
+        true
+    }
+
+    fn into_transaction(hold: Transaction) -> Result<Transaction, Transaction> {
+        Ok(hold)
+    }
+
+    fn from_transaction(transaction: Transaction) -> Transaction {
+        transaction
+    }
+}
+
+impl TransactionStore for AnyStore {
+    fn has_transactions(&self) -> bool {
+        matches!(self, AnyStore::Postgres(_))
+    }
+
+    fn into_transaction(hold: AnyHold) -> Result<Transaction, AnyHold> {
+        match hold {
+            AnyHold::Postgres(transaction) => Ok(transaction),
+            other => Err(other),
+        }
+    }
+
+    fn from_transaction(transaction: Transaction) -> AnyHold {
+        AnyHold::Postgres(transaction)
+    }
+}
+
+impl<S: TransactionStore> Receiver<S> {
     /// As [`handle`](Receiver::handle), with exactly-once effects: `handler` is given the work
-    /// and an open [`Transaction`], does its writes in it, and gives it back; the receiver then
-    /// writes the occurrence's done-mark in the same transaction, fenced by its claim, and
-    /// commits. The writes and the mark commit together or not at all.
+    /// and the claim's open [`Transaction`], does its writes in it, and gives it back; the
+    /// receiver then writes the occurrence's done-mark in the same transaction and commits.
+    /// The writes and the mark commit together or not at all.
     ///
     /// | what happens | the writes | the answer |
     /// |---|---|---|
     /// | the handler gives back `Ok(tx)`, and the commit succeeds | committed, once | `200` |
     /// | the handler returns `Err` | rolled back; the claim released | `500` ([`Handled::Failed`]) |
-    /// | its lease lapsed and another request claimed the occurrence | rolled back | `429` ([`Handled::FencedOut`]) |
+    /// | the replica dies before the commit | rolled back by the database, and the claim with them, at once | none; the retry is handled |
+    /// | the replica freezes, its transaction idle a lease | rolled back by the database, which ends its session; the retry is handled | the frozen one, if it wakes: `429` ([`Handled::FencedOut`]) |
     /// | the commit fails, or its outcome is unknown (the connection lost during `COMMIT`) | committed or not: the retry finds which | `500` ([`Handled::NotCommitted`]) |
     /// | the handler gave back a transaction that had failed, or that it ended itself | rolled back | `500` ([`Handled::NotCommitted`]) |
-    /// | the replica dies before the commit | rolled back by the database | none; after the lease, the retry is handled |
+    /// | the store is not PostgreSQL (an [`AnyStore`] of memory or Redis) | the handler does not run | `500` ([`Handled::NotCommitted`]), naming the cause |
     /// | anything else | as for [`handle`](Receiver::handle) | |
     ///
-    /// The handler holds a pooled connection and an open transaction while it runs: keep it
-    /// short, size the pool for it ([`PostgresOptions::max_connections`]), and call
-    /// [`Transaction::extend_lease`] if it may outlive the [lease](Receiver::lease), whose end
-    /// otherwise throws its work away.
+    /// The handler holds a pooled connection and an open transaction while it runs: size the
+    /// pool for it ([`PostgresOptions::max_connections`]), and do not leave the transaction idle
+    /// longer than the [lease](Receiver::lease) (15 s by default): each statement restarts that
+    /// clock, so a handler that must wait on something slow either does it before its first
+    /// write or runs a statement now and then.
     ///
     /// ```no_run
     /// # async fn run(receiver: event_sso::sequel::webhook::Receiver<event_sso::sequel::webhook::PostgresStore>, headers: event_sso::http::HeaderMap, body: Vec<u8>) {
@@ -681,32 +744,36 @@ impl Receiver<PostgresStore> {
         F: FnOnce(Work, Transaction) -> Fut,
         Fut: Future<Output = Result<Transaction, E>>,
     {
+        let store = self.store();
+        if !store.has_transactions() {
+            return Handled::NotCommitted(StoreError::new(
+                "is not PostgreSQL, so a handler's writes cannot commit with the done-mark: use `handle`, or a postgres:// store",
+            ));
+        }
         let claimed = match self.claim(headers, body, span, clock).await {
             Ok(claimed) => claimed,
             Err(answered) => return answered.into_handled(),
         };
-        let store = self.store();
-        let (key, holder) = (claimed.key, claimed.holder);
-        let tx = match clock.time(store.begin(&key, &holder)).await {
+        let tx = match S::into_transaction(claimed.hold) {
             Ok(tx) => tx,
-            Err(error) => {
-                let _ = clock.time(store.release(&key, &holder)).await;
-                return Handled::Unavailable(error);
+            Err(hold) => {
+                let _ = clock.time(store.release(hold)).await;
+                return Handled::NotCommitted(StoreError::new("gave a claim that is not a transaction"));
             }
         };
         match handler(claimed.work, tx).await {
-            Ok(tx) => match clock.time(store.commit_transaction(tx, self.keep_for())).await {
+            Ok(tx) => match clock
+                .time(store.commit(S::from_transaction(tx), self.keep_for()))
+                .await
+            {
                 Ok(Committed::Done) => Handled::Done { unrecorded: None },
                 Ok(Committed::FencedOut) => Handled::FencedOut,
-                Err(error) => {
-                    // Frees the claim if the commit did not take; a done-mark is never removed.
-                    let _ = clock.time(store.release(&key, &holder)).await;
-                    Handled::NotCommitted(error)
-                }
+                Err(error) => Handled::NotCommitted(error),
             },
             Err(error) => Handled::Failed {
                 error,
-                unreleased: clock.time(store.release(&key, &holder)).await.err(),
+                // The handler's transaction went with its error; nothing is left to release.
+                unreleased: None,
             },
         }
     }

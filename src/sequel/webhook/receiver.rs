@@ -12,8 +12,9 @@ use super::store::{Batch, Claim, Committed, Gathered, Holder, MemoryStore, Store
 use super::verify::{Delivery, Error, Verifier};
 use crate::sequel::telemetry::{self, StoreClock};
 
-/// How long a claim holds unless [`Receiver::lease`] says otherwise: 5 minutes.
-pub const DEFAULT_LEASE: Duration = Duration::from_secs(300);
+/// How long a dead or frozen holder keeps its claim unless [`Receiver::lease`] says otherwise:
+/// 15 seconds. A live handler keeps it for as long as it runs.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(15);
 /// How long a done occurrence, and an ended event's batches, are kept unless
 /// [`Receiver::keep`] says otherwise: 7 days, since Sequel does not document how long it
 /// retries.
@@ -29,8 +30,8 @@ pub const DEFAULT_KEEP: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 /// | a new occurrence | runs; `Ok` records it done | `200` |
 /// | | runs; `Err` releases it | `500`: Sequel retries, on any replica |
 /// | a repeat of one done | does not run | `200` |
-/// | a repeat while another replica holds it (its handler runs, or it died and the [lease](Receiver::lease) has not lapsed) | does not run | `429`: Sequel retries |
-/// | a handler that outlived its lease while another request claimed the occurrence | ran; not recorded done (the fence) | `429`: the retry is answered by what the other did |
+/// | a repeat while another replica holds it (its handler runs, or it died or froze less than a [lease](Receiver::lease) ago) | does not run | `429`: Sequel retries |
+/// | a handler whose replica froze past its lease while another request claimed the occurrence | ran; not recorded done (the fence) | `429`: the retry is answered by what the other did |
 /// | an ended event's batch, not the last | does not run; the batch is stored | `200` |
 /// | the batch that completes it | runs once with every user, in page order | as for a new occurrence |
 /// | anything, while the store fails or stalls | does not run; nothing recorded | `503` |
@@ -205,9 +206,16 @@ impl<S: WebhookStore> Receiver<S> {
         }
     }
 
-    /// How long a claim holds while its handler runs ([`DEFAULT_LEASE`] unless set). Longer
-    /// than your slowest handler, or a slow one may be run again beside it; as short as that
-    /// allows, since it is how long a dead replica's occurrence waits to be retried.
+    /// How long a claim outlives a holder that died or froze ([`DEFAULT_LEASE`], 15 s, unless
+    /// set): the longest a crashed replica's occurrence waits before a retry is handled.
+    ///
+    /// A live handler needs no lease of its length: while it runs, the receiver renews the
+    /// claim every third of the lease (on tokio's timer: a build with none of the crate's
+    /// tokio features renews nothing, and the lease must then outlast the handler). On
+    /// PostgreSQL a dead holder's claim goes with its connection at once, and the lease bounds
+    /// how long the claim's transaction may sit idle: a frozen replica's session is ended
+    /// after it, and with it the claim. With `handle_in_transaction`, whose handler holds
+    /// that transaction, each of the handler's statements restarts that clock.
     #[must_use]
     pub fn lease(mut self, lease: Duration) -> Self {
         self.lease = lease;
@@ -279,9 +287,21 @@ impl<S: WebhookStore> Receiver<S> {
         Fut: Future<Output = Result<(), E>>,
     {
         match self.claim(headers, body, span, clock).await {
-            Ok(claimed) => {
-                let handled = handler(claimed.work);
-                self.run(&claimed.key, &claimed.holder, handled, clock).await
+            Ok(Claimed { mut hold, work }) => {
+                let outcome = self.renewing(&mut hold, handler(work)).await;
+                match outcome {
+                    Ok(()) => match clock.time(self.store.commit(hold, self.keep)).await {
+                        Ok(Committed::Done) => Handled::Done { unrecorded: None },
+                        Ok(Committed::FencedOut) => Handled::FencedOut,
+                        Err(error) => Handled::Done {
+                            unrecorded: Some(error),
+                        },
+                    },
+                    Err(error) => Handled::Failed {
+                        error,
+                        unreleased: clock.time(self.store.release(hold)).await.err(),
+                    },
+                }
             }
             Err(answered) => answered.into_handled(),
         }
@@ -295,7 +315,7 @@ impl<S: WebhookStore> Receiver<S> {
         body: &[u8],
         span: &telemetry::Span,
         clock: &mut StoreClock,
-    ) -> Result<Claimed, Answered> {
+    ) -> Result<Claimed<S::Hold>, Answered> {
         let delivery = self.verifier.verify(headers, body).map_err(Answered::Refused)?;
         let holder = Holder::new();
         match delivery.event() {
@@ -313,33 +333,33 @@ impl<S: WebhookStore> Receiver<S> {
                 let gathered = clock
                     .time(self.store.gather(&key, batch, &holder, self.lease, self.keep))
                     .await;
-                let bodies = match gathered {
-                    Ok(Gathered::Complete(bodies)) => bodies,
+                let (hold, bodies) = match gathered {
+                    Ok(Gathered::Complete(hold, bodies)) => (hold, bodies),
                     Ok(Gathered::Stored) => return Err(Answered::Stored),
                     Ok(Gathered::Held) => return Err(Answered::Held),
                     Ok(Gathered::Done) => return Err(Answered::Repeat),
                     Err(error) => return Err(Answered::Unavailable(error)),
                 };
                 let Some(event) = assemble(&delivery, &bodies) else {
-                    let _ = clock.time(self.store.release(&key, &holder)).await;
+                    let _ = clock.time(self.store.release(hold)).await;
                     return Err(Answered::Unavailable(StoreError::new(
                         "gave back a batch that no longer reads as a delivery",
                     )));
                 };
                 let work = Work::EndedEvent(event);
-                Ok(Claimed { key, holder, work })
+                Ok(Claimed { hold, work })
             }
             _ => {
                 let key = delivery.occurrence_key();
                 telemetry::delivery(span, delivery.event_type(), &key);
-                match clock.time(self.store.claim(&key, &holder, self.lease)).await {
-                    Ok(Claim::Claimed) => {}
+                let hold = match clock.time(self.store.claim(&key, &holder, self.lease)).await {
+                    Ok(Claim::Claimed(hold)) => hold,
                     Ok(Claim::Held) => return Err(Answered::Held),
                     Ok(Claim::Done) => return Err(Answered::Repeat),
                     Err(error) => return Err(Answered::Unavailable(error)),
-                }
+                };
                 let work = Work::Delivery(delivery);
-                Ok(Claimed { key, holder, work })
+                Ok(Claimed { hold, work })
             }
         }
     }
@@ -350,34 +370,32 @@ impl<S: WebhookStore> Receiver<S> {
         self.keep
     }
 
-    /// Runs a claimed occurrence's handler, then commits or releases the claim.
-    async fn run<E>(
-        &self,
-        key: &str,
-        holder: &Holder,
-        handled: impl Future<Output = Result<(), E>>,
-        clock: &mut StoreClock,
-    ) -> Handled<E> {
-        match handled.await {
-            Ok(()) => match clock.time(self.store.commit(key, holder, self.keep)).await {
-                Ok(Committed::Done) => Handled::Done { unrecorded: None },
-                Ok(Committed::FencedOut) => Handled::FencedOut,
-                Err(error) => Handled::Done {
-                    unrecorded: Some(error),
-                },
-            },
-            Err(error) => Handled::Failed {
-                error,
-                unreleased: clock.time(self.store.release(key, holder)).await.err(),
-            },
-        }
+    /// Runs `work`, renewing `hold` every third of the lease until it ends; a renewal that
+    /// fails is tried again at the next, and the commit's fence decides.
+    async fn renewing<T>(&self, hold: &mut S::Hold, work: impl Future<Output = T>) -> T {
+        let every = (crate::clock::capped(self.lease) / 3).max(Duration::from_millis(1));
+        let renewals = async {
+            loop {
+                crate::clock::sleep(every).await;
+                let _ = self.store.renew(hold, self.lease).await;
+            }
+        };
+        let mut work = std::pin::pin!(work);
+        let mut renewals = std::pin::pin!(renewals);
+        std::future::poll_fn(|cx| {
+            if let std::task::Poll::Ready(out) = work.as_mut().poll(cx) {
+                return std::task::Poll::Ready(out);
+            }
+            let _ = renewals.as_mut().poll(cx);
+            std::task::Poll::Pending
+        })
+        .await
     }
 }
 
 /// An occurrence this request holds now, and the work for its handler.
-pub(super) struct Claimed {
-    pub(super) key: String,
-    pub(super) holder: Holder,
+pub(super) struct Claimed<H> {
+    pub(super) hold: H,
     pub(super) work: Work,
 }
 

@@ -16,7 +16,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster_async::ClusterConnection;
 use redis::{ErrorKind, RedisError, Script};
 
-use super::store::{Batch, Claim, Committed, Gathered, Holder, StoreError, WebhookStore};
+use super::store::{Batch, Claim, Committed, Gathered, Holder, Lease, StoreError, WebhookStore};
 
 /// A done occurrence's state.
 const DONE: &str = "done";
@@ -69,6 +69,15 @@ if state and state ~= 'held:' .. ARGV[2] then return 'fenced' end
 redis.call('SET', KEYS[1], 'done', 'PX', ARGV[1])
 redis.call('DEL', KEYS[2])
 return 'done'
+";
+
+/// Extends the caller's lease, only its own. KEYS: state. ARGV: holder, lease (ms).
+const RENEW: &str = r"
+if redis.call('GET', KEYS[1]) == 'held:' .. ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
 ";
 
 /// Ends the caller's hold, only its own. KEYS: state. ARGV: holder.
@@ -186,6 +195,7 @@ struct Scripts {
     claim: Script,
     gather: Script,
     commit: Script,
+    renew: Script,
     release: Script,
 }
 
@@ -255,6 +265,7 @@ impl RedisStore {
                 claim: Script::new(CLAIM),
                 gather: Script::new(GATHER),
                 commit: Script::new(COMMIT),
+                renew: Script::new(RENEW),
                 release: Script::new(RELEASE),
             },
         }
@@ -402,6 +413,8 @@ fn from_redis(error: &RedisError) -> StoreError {
 }
 
 impl WebhookStore for RedisStore {
+    type Hold = Lease;
+
     async fn claim(&self, key: &str, holder: &Holder, lease: Duration) -> Result<Claim, StoreError> {
         let [state, _] = self.keys(key);
         let mut invocation = self.scripts.claim.key(state);
@@ -411,7 +424,7 @@ impl WebhookStore for RedisStore {
             .arg(self.deadline());
         let answer: String = self.run(invocation).await?;
         match answer.as_str() {
-            "claimed" => Ok(Claim::Claimed),
+            "claimed" => Ok(Claim::Claimed(Lease::new(key, holder))),
             "late" => Err(StoreError::late()),
             "held" => Ok(Claim::Held),
             DONE => Ok(Claim::Done),
@@ -462,6 +475,7 @@ impl WebhookStore for RedisStore {
                 }
                 bodies.sort_unstable_by_key(|(page, _)| *page);
                 Ok(Gathered::Complete(
+                    Lease::new(key, holder),
                     bodies.into_iter().map(|(_, body)| body).collect(),
                 ))
             }
@@ -469,10 +483,20 @@ impl WebhookStore for RedisStore {
         }
     }
 
-    async fn commit(&self, key: &str, holder: &Holder, keep: Duration) -> Result<Committed, StoreError> {
-        let [state, pages] = self.keys(key);
+    async fn renew(&self, hold: &mut Lease, lease: Duration) -> Result<bool, StoreError> {
+        let [state, _] = self.keys(hold.key());
+        let mut invocation = self.scripts.renew.key(state);
+        invocation.arg(hold.holder().as_str()).arg(millis(lease));
+        Ok(self.run::<i64>(invocation).await? == 1)
+    }
+
+    async fn commit(&self, hold: Lease, keep: Duration) -> Result<Committed, StoreError> {
+        let [state, pages] = self.keys(hold.key());
         let mut invocation = self.scripts.commit.key(state);
-        invocation.key(pages).arg(millis(keep)).arg(holder.as_str());
+        invocation
+            .key(pages)
+            .arg(millis(keep))
+            .arg(hold.holder().as_str());
         let answer: String = self.run(invocation).await?;
         match answer.as_str() {
             DONE => Ok(Committed::Done),
@@ -481,10 +505,10 @@ impl WebhookStore for RedisStore {
         }
     }
 
-    async fn release(&self, key: &str, holder: &Holder) -> Result<(), StoreError> {
-        let [state, _] = self.keys(key);
+    async fn release(&self, hold: Lease) -> Result<(), StoreError> {
+        let [state, _] = self.keys(hold.key());
         let mut invocation = self.scripts.release.key(state);
-        invocation.arg(holder.as_str());
+        invocation.arg(hold.holder().as_str());
         self.run::<i64>(invocation).await.map(drop)
     }
 }

@@ -25,31 +25,43 @@ use crate::sync::lock;
 /// method must finish or fail within a bounded time (a couple of seconds): the receiver
 /// answers `503` on [`StoreError`], and Sequel's wait for an answer is not documented.
 ///
+/// **Claims die with their holder.** A claim gives a [`Hold`](Self::Hold), which the receiver
+/// keeps while the handler runs and hands back to [`commit`](Self::commit) or
+/// [`release`](Self::release). On a store that leases ([`MemoryStore`], `RedisStore`), the
+/// hold is a [`Lease`] that lapses `lease` after it was taken or last
+/// [renewed](Self::renew); the receiver renews it every third of the lease while the handler
+/// runs, so a long handler keeps it and a dead or frozen one loses it within a lease.
+/// `PostgresStore`'s hold is the open transaction whose row lock is the claim: a holder that
+/// dies takes it with its connection, at once.
+///
 /// The states of one key, and what each method does in each:
 ///
 /// | state \ call | [`claim`](Self::claim) | [`gather`](Self::gather) | [`commit`](Self::commit) | [`release`](Self::release) |
 /// |---|---|---|---|---|
-/// | none (or expired) | held by the caller for `lease`: [`Claim::Claimed`] | batch stored; if now complete, held for `lease`: [`Gathered::Complete`], else [`Gathered::Stored`] | done: [`Committed::Done`] | nothing |
+/// | none (or expired) | held by the caller: [`Claim::Claimed`] | batch stored; if now complete, held: [`Gathered::Complete`], else [`Gathered::Stored`] | done: [`Committed::Done`] | nothing |
 /// | held by the caller (its lease lapsed or not) | [`Claim::Held`] | batch stored (once per page); [`Gathered::Held`] if complete, else `Stored` | done: [`Committed::Done`] | none |
 /// | held by another | [`Claim::Held`] | as above | nothing: [`Committed::FencedOut`] | nothing |
 /// | done (kept `keep`) | [`Claim::Done`] | [`Gathered::Done`]; nothing stored | nothing: [`Committed::FencedOut`] | nothing |
 ///
-/// A hold lapses after its lease, so a replica that died mid-handler does not block the
-/// occurrence for ever; batches are kept `keep` after the last one arrived, and a done
-/// occurrence `keep` after it was done. Nothing is kept for ever.
+/// Batches are kept `keep` after they arrived, and a done occurrence `keep` after it was
+/// done. Nothing is kept for ever.
 ///
 /// **The fence.** A commit records done only if no one else claimed the occurrence since the
-/// caller did: a replica whose lease lapsed while its handler ran, and whose occurrence another
-/// replica then claimed, is fenced out, whichever of the two finishes first. Every route to
-/// done goes through it, so the two cannot both record it.
+/// caller did: a replica whose hold was lost while its handler ran (frozen past its lease),
+/// and whose occurrence another replica then claimed, is fenced out, whichever of the two
+/// finishes first. Every route to done goes through it, so the two cannot both record it.
 pub trait WebhookStore: Send + Sync {
+    /// What a claim holds while its handler runs: a [`Lease`] on a store that leases, the
+    /// open transaction on PostgreSQL.
+    type Hold: Send;
+
     /// Claims `key` for `holder`, for `lease`, unless it is held or done.
     fn claim(
         &self,
         key: &str,
         holder: &Holder,
         lease: Duration,
-    ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Claim<Self::Hold>, StoreError>> + Send;
 
     /// Stores one batch of a gathered occurrence, once per page, kept `keep` from now. When the
     /// batches stored hold `total` users and `key` is neither held nor done, claims it for
@@ -61,31 +73,42 @@ pub trait WebhookStore: Send + Sync {
         holder: &Holder,
         lease: Duration,
         keep: Duration,
-    ) -> impl Future<Output = Result<Gathered, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Gathered<Self::Hold>, StoreError>> + Send;
 
-    /// Records `key` as done, for `keep`, and drops its batches, unless another holder claimed
-    /// it since `holder` did, or it is done already: then it changes nothing and says
-    /// [`Committed::FencedOut`]. A lapsed lease alone does not fence the caller out.
+    /// Keeps `hold` for another `lease` from now: the receiver calls it every third of the
+    /// lease while the handler runs. `false` when the hold was lost (it lapsed and another
+    /// claimed the occurrence); the commit will then be fenced out.
+    fn renew(
+        &self,
+        hold: &mut Self::Hold,
+        lease: Duration,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Records the held occurrence as done, for `keep`, and drops its batches, unless another
+    /// holder claimed it since this hold was taken, or it is done already: then it changes
+    /// nothing and says [`Committed::FencedOut`]. A lapsed lease alone does not fence the
+    /// caller out.
     fn commit(
         &self,
-        key: &str,
-        holder: &Holder,
+        hold: Self::Hold,
         keep: Duration,
     ) -> impl Future<Output = Result<Committed, StoreError>> + Send;
 
-    /// Ends `holder`'s hold on `key`, so the next delivery of it is handled; does nothing when
-    /// `holder` no longer holds it. Batches stay.
-    fn release(&self, key: &str, holder: &Holder) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Ends the hold, so the next delivery of its occurrence is handled; does nothing when it
+    /// was lost. Batches stay.
+    fn release(&self, hold: Self::Hold) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// A store shared behind an `Arc` is the same store.
 impl<S: WebhookStore> WebhookStore for std::sync::Arc<S> {
+    type Hold = S::Hold;
+
     fn claim(
         &self,
         key: &str,
         holder: &Holder,
         lease: Duration,
-    ) -> impl Future<Output = Result<Claim, StoreError>> + Send {
+    ) -> impl Future<Output = Result<Claim<S::Hold>, StoreError>> + Send {
         S::claim(self, key, holder, lease)
     }
 
@@ -96,21 +119,55 @@ impl<S: WebhookStore> WebhookStore for std::sync::Arc<S> {
         holder: &Holder,
         lease: Duration,
         keep: Duration,
-    ) -> impl Future<Output = Result<Gathered, StoreError>> + Send {
+    ) -> impl Future<Output = Result<Gathered<S::Hold>, StoreError>> + Send {
         S::gather(self, key, batch, holder, lease, keep)
+    }
+
+    fn renew(
+        &self,
+        hold: &mut S::Hold,
+        lease: Duration,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        S::renew(self, hold, lease)
     }
 
     fn commit(
         &self,
-        key: &str,
-        holder: &Holder,
+        hold: S::Hold,
         keep: Duration,
     ) -> impl Future<Output = Result<Committed, StoreError>> + Send {
-        S::commit(self, key, holder, keep)
+        S::commit(self, hold, keep)
     }
 
-    fn release(&self, key: &str, holder: &Holder) -> impl Future<Output = Result<(), StoreError>> + Send {
-        S::release(self, key, holder)
+    fn release(&self, hold: S::Hold) -> impl Future<Output = Result<(), StoreError>> + Send {
+        S::release(self, hold)
+    }
+}
+
+/// The hold of a store that leases: the occurrence's key and the holder whose lease it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    key: String,
+    holder: Holder,
+}
+
+impl Lease {
+    /// `holder`'s lease on `key`.
+    pub fn new(key: &str, holder: &Holder) -> Lease {
+        Lease {
+            key: key.to_owned(),
+            holder: holder.clone(),
+        }
+    }
+
+    /// The occurrence's key.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// Who holds it.
+    pub fn holder(&self) -> &Holder {
+        &self.holder
     }
 }
 
@@ -163,13 +220,25 @@ impl fmt::Debug for Holder {
 /// What [`WebhookStore::claim`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Claim {
-    /// The caller holds it now: run the handler.
-    Claimed,
-    /// Another holds it (its handler runs, or its replica died and the lease has not lapsed).
+pub enum Claim<H = Lease> {
+    /// The caller holds it now, with this hold: run the handler.
+    Claimed(H),
+    /// Another holds it (its handler runs, or its replica died or froze and its lease has not
+    /// lapsed).
     Held,
     /// It was handled.
     Done,
+}
+
+impl<H> Claim<H> {
+    /// The same claim, its hold turned by `f`: for a store that wraps others.
+    pub fn map<G>(self, f: impl FnOnce(H) -> G) -> Claim<G> {
+        match self {
+            Claim::Claimed(hold) => Claim::Claimed(f(hold)),
+            Claim::Held => Claim::Held,
+            Claim::Done => Claim::Done,
+        }
+    }
 }
 
 /// What [`WebhookStore::commit`] did.
@@ -200,16 +269,28 @@ pub struct Batch<'a> {
 /// What [`WebhookStore::gather`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Gathered {
+pub enum Gathered<H = Lease> {
     /// Stored; more batches are to come.
     Stored,
-    /// Stored, and every batch is in: the caller holds the occurrence now. Each batch's body,
-    /// in page order.
-    Complete(Vec<Vec<u8>>),
+    /// Stored, and every batch is in: the caller holds the occurrence now, with this hold.
+    /// Each batch's body, in page order.
+    Complete(H, Vec<Vec<u8>>),
     /// Every batch is in, and another holds the occurrence.
     Held,
     /// It was handled.
     Done,
+}
+
+impl<H> Gathered<H> {
+    /// The same, its hold turned by `f`: for a store that wraps others.
+    pub fn map<G>(self, f: impl FnOnce(H) -> G) -> Gathered<G> {
+        match self {
+            Gathered::Stored => Gathered::Stored,
+            Gathered::Complete(hold, bodies) => Gathered::Complete(f(hold), bodies),
+            Gathered::Held => Gathered::Held,
+            Gathered::Done => Gathered::Done,
+        }
+    }
 }
 
 /// The store failed or did not answer in time: the receiver answers `503` and records
@@ -334,6 +415,8 @@ impl MemoryStore {
 }
 
 impl WebhookStore for MemoryStore {
+    type Hold = Lease;
+
     async fn claim(&self, key: &str, holder: &Holder, lease: Duration) -> Result<Claim, StoreError> {
         Ok(self.with_entry(key, |entry, now| {
             if entry.is_done(now) {
@@ -342,7 +425,7 @@ impl WebhookStore for MemoryStore {
                 Claim::Held
             } else {
                 entry.hold = Some((holder.clone(), after(now, lease)));
-                Claim::Claimed
+                Claim::Claimed(Lease::new(key, holder))
             }
         }))
     }
@@ -371,12 +454,24 @@ impl WebhookStore for MemoryStore {
                 Gathered::Held
             } else {
                 entry.hold = Some((holder.clone(), after(now, lease)));
-                Gathered::Complete(entry.pages.values().map(|(_, body)| body.clone()).collect())
+                let bodies = entry.pages.values().map(|(_, body)| body.clone()).collect();
+                Gathered::Complete(Lease::new(key, holder), bodies)
             }
         }))
     }
 
-    async fn commit(&self, key: &str, holder: &Holder, keep: Duration) -> Result<Committed, StoreError> {
+    async fn renew(&self, hold: &mut Lease, lease: Duration) -> Result<bool, StoreError> {
+        Ok(self.with_entry(&hold.key, |entry, now| match &mut entry.hold {
+            Some((held_by, until)) if *held_by == hold.holder => {
+                *until = after(now, lease);
+                true
+            }
+            _ => false,
+        }))
+    }
+
+    async fn commit(&self, hold: Lease, keep: Duration) -> Result<Committed, StoreError> {
+        let Lease { key, holder } = &hold;
         Ok(self.with_entry(key, |entry, now| {
             let taken = entry
                 .hold
@@ -392,9 +487,13 @@ impl WebhookStore for MemoryStore {
         }))
     }
 
-    async fn release(&self, key: &str, holder: &Holder) -> Result<(), StoreError> {
-        self.with_entry(key, |entry, _| {
-            if entry.hold.as_ref().is_some_and(|(held_by, _)| held_by == holder) {
+    async fn release(&self, hold: Lease) -> Result<(), StoreError> {
+        self.with_entry(&hold.key, |entry, _| {
+            if entry
+                .hold
+                .as_ref()
+                .is_some_and(|(held_by, _)| *held_by == hold.holder)
+            {
                 entry.hold = None;
             }
         });

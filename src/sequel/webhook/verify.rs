@@ -107,7 +107,9 @@ impl Verifier {
     pub fn also_accept(mut self, secret: impl Into<WebhookSecret>) -> Verifier {
         match usable(secret.into()) {
             Some(digest) => self.secrets.push(digest),
-            None => self.blank.push(OffsetDateTime::new_utc(time::Date::MAX, time::Time::MIDNIGHT)),
+            None => self
+                .blank
+                .push(OffsetDateTime::new_utc(time::Date::MAX, time::Time::MIDNIGHT)),
         }
         self
     }
@@ -584,14 +586,22 @@ mod tests {
                     assert!(matches!(refused, Error::BlankSecret), "{presented:?}");
                     assert_eq!(refused.status(), StatusCode::INTERNAL_SERVER_ERROR);
                 }
-                assert!(matches!(verifier.verify(&HeaderMap::new(), BODY), Err(Error::MissingKey)));
+                assert!(matches!(
+                    verifier.verify(&HeaderMap::new(), BODY),
+                    Err(Error::MissingKey)
+                ));
             }
             // A blank previous secret counts until its end only.
             let ended = Verifier::new("real").with_previous(blank, now - hour);
-            assert!(matches!(ended.verify(&headers("other"), BODY), Err(Error::WrongKey)));
+            assert!(matches!(
+                ended.verify(&headers("other"), BODY),
+                Err(Error::WrongKey)
+            ));
         }
         // Without a blank one, a wrong key is 401, as before.
-        let refused = Verifier::any_of(["a", "b"]).verify(&headers("c"), BODY).unwrap_err();
+        let refused = Verifier::any_of(["a", "b"])
+            .verify(&headers("c"), BODY)
+            .unwrap_err();
         assert!(matches!(refused, Error::WrongKey));
         assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     }
