@@ -28,20 +28,6 @@ pub(crate) fn unix_after(span: Duration) -> Duration {
     now.saturating_add(capped(span))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_longest_spans_saturate() {
-        let now = Instant::now();
-        assert_eq!(after(now, Duration::MAX), now + LONGEST);
-        assert_eq!(after(now, Duration::ZERO), now);
-        assert_eq!(capped(Duration::MAX), LONGEST);
-        assert_eq!(capped(Duration::from_secs(5)), Duration::from_secs(5));
-    }
-}
-
 /// Waits `span` on tokio's timer. A build with no tokio (no feature that brings it) has no
 /// timer, and this never ends: what waits on it, such as a lease's renewal, never happens.
 pub(crate) async fn sleep(span: Duration) {
@@ -63,5 +49,19 @@ pub(crate) async fn sleep(span: Duration) {
     {
         let _ = span;
         std::future::pending::<()>().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_longest_spans_saturate() {
+        let now = Instant::now();
+        assert_eq!(after(now, Duration::MAX), now + LONGEST);
+        assert_eq!(after(now, Duration::ZERO), now);
+        assert_eq!(capped(Duration::MAX), LONGEST);
+        assert_eq!(capped(Duration::from_secs(5)), Duration::from_secs(5));
     }
 }
