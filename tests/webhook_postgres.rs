@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 use common::postgres::{Server, fresh_schema, options, url};
 use event_sso::http::{HeaderMap, StatusCode};
 use event_sso::sequel::webhook::{
-    AUTH_HEADER, Handled, PostgresOptions, PostgresStore, Receiver, Transaction, Verifier, WebhookEvent, Work,
+    AUTH_HEADER, DEFAULT_LEASE, Handled, PostgresOptions, PostgresStore, Receiver, Transaction, Verifier,
+    WebhookEvent, Work,
 };
 use event_sso::sqlx;
 use serde_json::json;
@@ -620,4 +621,98 @@ fn both_routes_futures_are_send() {
     }
     // Checked when compiled; nothing to run.
     let _ = routes;
+}
+
+/// The deadlock count of the database, once every backend has flushed its statistics.
+async fn deadlocks(pool: &sqlx::PgPool) -> i64 {
+    let mut conn = pool.acquire().await.unwrap();
+    sqlx::query("SELECT pg_stat_clear_snapshot()")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query_scalar("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+}
+
+/// An ended event's last batch arriving at one replica while a repeat of an earlier batch
+/// reaches the two others, 200 times: no `5xx`, no deadlock in PostgreSQL's statistics, and
+/// each event's effect exactly once. Each of the three replicas has its own pool.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_batch_race_neither_deadlocks_nor_fails() {
+    let _server = SERVER.read().await;
+    let bed = Bed::new().await;
+    let before = deadlocks(&bed.pool).await;
+    let replicas = [
+        bed.replica(DEFAULT_LEASE).await,
+        bed.replica(DEFAULT_LEASE).await,
+        bed.replica(DEFAULT_LEASE).await,
+    ];
+    let bed = &bed;
+    let post = |replica: usize, body: Vec<u8>| {
+        let receiver = &replicas[replica];
+        async move {
+            let handled = receiver
+                .handle_in_transaction(&headers(), &body, |work, mut tx| async move {
+                    let Work::EndedEvent(event) = &work else {
+                        panic!("only ended events here")
+                    };
+                    let event = event.correlation_id.clone().unwrap();
+                    bed.write(&mut tx, &event, replica as i32).await?;
+                    Ok::<_, sqlx::Error>(tx)
+                })
+                .await;
+            (handled.status().as_u16(), handled.to_string())
+        }
+    };
+    let mut answers = std::collections::BTreeMap::<u16, usize>::new();
+    let mut failures = Vec::new();
+    const RACES: usize = 200;
+    for race in 0..RACES {
+        let event = format!("race-{race}");
+        assert_eq!(post(0, batch(&event, 1, 1, 2)).await.0, 200);
+        let (last, again, again_too) = tokio::join!(
+            post(0, batch(&event, 2, 1, 2)),
+            post(1, batch(&event, 1, 1, 2)),
+            post(2, batch(&event, 1, 1, 2)),
+        );
+        for (status, line) in [last, again, again_too] {
+            *answers.entry(status).or_default() += 1;
+            if status >= 500 {
+                failures.push(line);
+            }
+        }
+        // Sequel retries the last batch until it is answered 200.
+        let mut retries = 0;
+        while post(1 + race % 2, batch(&event, 2, 1, 2)).await.0 != 200 {
+            retries += 1;
+            assert!(retries < 50, "{event} never done");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} answers of 5xx: {failures:?}",
+        failures.len()
+    );
+    let (rows, events): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT count(*), count(DISTINCT email) FROM {}.effects",
+        bed.schema
+    )))
+    .fetch_one(&bed.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (rows, events),
+        (RACES as i64, RACES as i64),
+        "each event's effect once: {answers:?}"
+    );
+    // Every backend that might have met a deadlock exits, and reports it on the way out.
+    for replica in &replicas {
+        replica.store().pool().close().await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(deadlocks(&bed.pool).await - before, 0, "{answers:?}");
+    eprintln!("the batch race, {RACES} times: answers {answers:?}");
 }

@@ -123,8 +123,9 @@ pub struct PostgresStore {
 ///
 /// **One lock order.** The only lock a claim takes is its occurrence's row, with `SKIP
 /// LOCKED`, so it never waits; the done-mark then deletes the batches under that lock.
-/// Storing a batch takes no lock but its own new row, in a statement of its own. No path
-/// holds one lock while it waits for another in the opposite order, so none deadlocks.
+/// Storing a batch, in a statement of its own, locks nothing but its own new row, and may wait
+/// on a done-mark under way. No path holds a lock while it waits for one held by a path that
+/// waits on it, so none deadlocks. A batch kept past `keep` is read as absent, and swept.
 struct Statements {
     known: Arc<str>,
     lock: Arc<str>,
@@ -154,15 +155,16 @@ impl Statements {
                  FROM {occurrences} WHERE key = $1 FOR UPDATE SKIP LOCKED"
             )
             .into(),
-            // A batch, once per page (a stale one replaced), unless the occurrence is done;
-            // then whether it is done and how many users have arrived, this batch included.
+            // A batch, once per page, unless the occurrence is done; then whether it is done
+            // and how many users have arrived, this batch included. `DO NOTHING`, never `DO
+            // UPDATE`: it locks no row that is there already, so a done-mark deleting the
+            // batches never waits on it while it waits on the done-mark.
             store_batch: format!(
                 "WITH known AS ({known}), \
                  done AS (SELECT EXISTS (SELECT 1 FROM {occurrences} WHERE key = $1 AND done AND until > now()) AS done), \
-                 stored AS (INSERT INTO {batches} AS b (key, page, users, body, until) \
+                 stored AS (INSERT INTO {batches} (key, page, users, body, until) \
                    SELECT $1, $3, $4, $5, now() + ($2::float8 * interval '1 second') FROM done WHERE NOT done \
-                   ON CONFLICT (key, page) DO UPDATE SET users = EXCLUDED.users, body = EXCLUDED.body, until = EXCLUDED.until \
-                   WHERE b.until <= now() RETURNING users) \
+                   ON CONFLICT (key, page) DO NOTHING RETURNING users) \
                  SELECT (SELECT done FROM done), \
                    (SELECT coalesce(sum(users), 0) FROM {batches} WHERE key = $1 AND until > now())::bigint \
                    + (SELECT coalesce(sum(users), 0) FROM stored)::bigint"
