@@ -873,3 +873,86 @@ async fn deliveries_are_awaited_from_a_mark() {
     assert_eq!(since[0].answers, [Some(StatusCode::OK)]);
     assert!(String::from_utf8_lossy(&since[0].body).contains("bob@example.com"));
 }
+
+/// A delivery answered `503` is retried on the schedule set, one more try than waits, each
+/// wait at least as long as its step; with no waits it is tried once. The default schedule
+/// starts at a second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_are_retried_on_the_schedule_set() {
+    use event_sso::sequel::NewSubscription;
+    use event_sso::sequel::fake::DEFAULT_DELIVERY_RETRIES;
+    use event_sso::sequel::webhook::WebhookType;
+
+    let fake = FakeSequel::start().unwrap();
+    let client = event_sso::sequel::Client::builder(fake.credentials())
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    // An endpoint that is down: every try answered 503, and the time of each kept.
+    let arrivals = Arc::new(std::sync::Mutex::new(Vec::<Instant>::new()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = url::Url::parse(&format!("http://{}/hooks", listener.local_addr().unwrap())).unwrap();
+    let seen = arrivals.clone();
+    let router = axum::Router::new().route(
+        "/hooks",
+        axum::routing::post(move || async move {
+            seen.lock().unwrap().push(Instant::now());
+            StatusCode::SERVICE_UNAVAILABLE
+        }),
+    );
+    tokio::spawn(axum::serve(listener, router).into_future());
+    let subscription = NewSubscription::new(WebhookType::AttendeePreRegistered, fake.company_id(), endpoint);
+    client.subscribe_webhook(&subscription).await.unwrap();
+    let event = fake.add_event("Launch");
+
+    let waits = [60, 120, 240].map(Duration::from_millis);
+    fake.retry_deliveries_after(waits);
+    let mark = fake.delivery_mark();
+    client
+        .register(&event, &Registration::new("Ada", "ada@example.com"))
+        .await
+        .unwrap();
+    let delivered = fake
+        .wait_for_deliveries_since(mark, 1, Duration::from_secs(10))
+        .await;
+    assert_eq!(delivered[0].answers, [Some(StatusCode::SERVICE_UNAVAILABLE); 4]);
+    let times = std::mem::take(&mut *arrivals.lock().unwrap());
+    assert_eq!(times.len(), 4);
+    for (pair, wait) in times.windows(2).zip(waits) {
+        let gap = pair[1] - pair[0];
+        assert!(
+            gap >= wait,
+            "{gap:?} before a retry the schedule puts {wait:?} after"
+        );
+    }
+
+    fake.retry_deliveries_after([]);
+    let mark = fake.delivery_mark();
+    client
+        .register(&event, &Registration::new("Bob", "bob@example.com"))
+        .await
+        .unwrap();
+    let delivered = fake
+        .wait_for_deliveries_since(mark, 1, Duration::from_secs(10))
+        .await;
+    assert_eq!(
+        delivered[0].answers,
+        [Some(StatusCode::SERVICE_UNAVAILABLE)],
+        "tried once"
+    );
+
+    // The default: the first retry comes a second after the first try, not sooner.
+    arrivals.lock().unwrap().clear();
+    fake.retry_deliveries_after(DEFAULT_DELIVERY_RETRIES);
+    let mark = fake.delivery_mark();
+    client
+        .register(&event, &Registration::new("Cy", "cy@example.com"))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let under_way = fake.wait_for_deliveries_since(mark, 0, Duration::ZERO).await;
+    assert_eq!(under_way[0].answers.len(), 2, "tried, then once more after 1 s");
+    assert!(!under_way[0].done, "still retrying");
+    let times = arrivals.lock().unwrap().clone();
+    assert!(times[1] - times[0] >= DEFAULT_DELIVERY_RETRIES[0]);
+}

@@ -6,12 +6,21 @@ use std::time::Duration;
 
 use http::StatusCode;
 
-use super::records::{Delivered, Outgoing, RETRY_AFTER};
+use super::records::{Delivered, Outgoing};
 use super::shared::Shared;
 use crate::sync::lock;
 
-/// How many times the fake tries one delivery.
-const DELIVERY_ATTEMPTS: usize = 4;
+/// The waits before each retry of a delivery unless
+/// [`FakeSequel::retry_deliveries_after`](super::FakeSequel::retry_deliveries_after) says
+/// otherwise: 1 s, 10 s, 1 min, 10 min, then 1 h, so six tries over some 71 minutes. Sequel
+/// does not publish its own schedule.
+pub const DEFAULT_DELIVERY_RETRIES: [Duration; 5] = [
+    Duration::from_secs(1),
+    Duration::from_secs(10),
+    Duration::from_secs(60),
+    Duration::from_secs(600),
+    Duration::from_secs(3600),
+];
 
 /// Sends the deliveries the last requests made, each on its own task.
 pub(super) fn send_outbox(shared: &Arc<Shared>, runtime: &tokio::runtime::Handle) {
@@ -50,7 +59,8 @@ async fn deliver(shared: Arc<Shared>, outgoing: Outgoing) {
             .build()
             .ok()
     });
-    for attempt in 0..DELIVERY_ATTEMPTS {
+    let waits = lock(&shared.delivery_retries).clone();
+    for attempt in 0..=waits.len() {
         let status = match client {
             Some(client) => client
                 .post(&outgoing.endpoint)
@@ -65,15 +75,15 @@ async fn deliver(shared: Arc<Shared>, outgoing: Outgoing) {
             None => None,
         };
         let again = status.is_none_or(|s| s == StatusCode::TOO_MANY_REQUESTS || s.is_server_error());
-        let last = attempt + 1 == DELIVERY_ATTEMPTS;
+        let last = attempt == waits.len();
         {
             let mut deliveries = lock(&shared.deliveries);
             deliveries[slot].answers.push(status);
             deliveries[slot].done = !again || last;
         }
-        if !again {
-            return;
+        match waits.get(attempt) {
+            Some(wait) if again => tokio::time::sleep(*wait).await,
+            _ => return,
         }
-        tokio::time::sleep(RETRY_AFTER * 2u32.pow(attempt as u32)).await;
     }
 }

@@ -81,6 +81,7 @@ use http::StatusCode;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
+pub use self::delivery::DEFAULT_DELIVERY_RETRIES;
 pub use self::faults::{Fault, Requests};
 pub use self::records::{Delivered, LoggedRequest};
 
@@ -178,6 +179,7 @@ impl FakeSequel {
             in_flight: InFlight::default(),
             deliveries: Mutex::new(Vec::new()),
             deliver_twice: std::sync::atomic::AtomicBool::new(false),
+            delivery_retries: Mutex::new(DEFAULT_DELIVERY_RETRIES.to_vec()),
             webhook_client: std::sync::OnceLock::new(),
         });
         let handle = runtime.handle().clone();
@@ -343,6 +345,26 @@ impl FakeSequel {
         self.shared
             .deliver_twice
             .store(twice, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The waits before each retry of a webhook delivery answered `429` or `5xx`, or not at
+    /// all, from now on: one more try than waits. [`DEFAULT_DELIVERY_RETRIES`] unless set;
+    /// tests compress it (`[50 ms, 100 ms, 200 ms]`, say) and may give none (one try).
+    ///
+    /// Sequel does not publish its own schedule: the default is a realistic one, like other
+    /// senders', for a receiver's outage to be seen in the large; nothing in the crate relies on
+    /// it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use event_sso::sequel::fake::FakeSequel;
+    ///
+    /// let fake = FakeSequel::start()?;
+    /// fake.retry_deliveries_after([50, 100, 200].map(Duration::from_millis));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn retry_deliveries_after(&self, waits: impl IntoIterator<Item = Duration>) {
+        *lock(&self.shared.delivery_retries) = waits.into_iter().collect();
     }
 
     /// Every webhook delivery so far, oldest first.

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use http::{Method, StatusCode};
 use serde_json::{Map, Value};
@@ -37,9 +37,6 @@ pub(super) struct Watch {
     /// Minutes of the recording they watched.
     pub(super) on_demand: u32,
 }
-
-/// How long the fake waits before retrying a delivery that got `429` or `5xx`.
-pub(super) const RETRY_AFTER: Duration = Duration::from_millis(50);
 
 /// Seconds since the Unix epoch.
 pub(super) fn unix_now() -> u64 {

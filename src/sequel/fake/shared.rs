@@ -13,6 +13,8 @@ pub(super) struct Shared {
     pub(super) in_flight: InFlight,
     pub(super) deliveries: Mutex<Vec<Delivered>>,
     pub(super) deliver_twice: std::sync::atomic::AtomicBool,
+    /// The waits before each retry of a delivery answered `429` or `5xx`, or not at all.
+    pub(super) delivery_retries: Mutex<Vec<std::time::Duration>>,
     /// The client deliveries go through, built at the first delivery: building it loads the
     /// TLS roots (about 90 ms), which a fake that delivers nothing should not pay at start.
     /// `None` if it could not be built; each attempt is then logged as unanswered.
