@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use common::postgres::{Server, fresh_schema, options, url};
 use event_sso::http::{HeaderMap, StatusCode};
 use event_sso::sequel::webhook::{
-    AUTH_HEADER, DEFAULT_LEASE, Handled, PostgresOptions, PostgresStore, Receiver, Transaction, Verifier,
-    WebhookEvent, Work,
+    AUTH_HEADER, AnyStore, DEFAULT_LEASE, Handled, PostgresOptions, PostgresStore, Receiver, Transaction,
+    Verifier, WebhookEvent, Work,
 };
 use event_sso::sqlx;
 use serde_json::json;
@@ -600,10 +600,107 @@ async fn replicas_starting_at_once_create_the_tables_once() {
 #[tokio::test]
 async fn any_store_is_chosen_by_the_url() {
     let _server = SERVER.read().await;
-    let store = event_sso::sequel::webhook::AnyStore::connect(&url())
+    let bed = Bed::new().await;
+    let any = AnyStore::connect(&url()).await.unwrap();
+    assert!(matches!(any, AnyStore::Postgres(_)));
+    // Chosen at run time, it gives exactly-once effects as PostgresStore does.
+    let postgres = PostgresStore::connect_with(&url(), options(&bed.schema))
         .await
         .unwrap();
-    assert!(matches!(store, event_sso::sequel::webhook::AnyStore::Postgres(_)));
+    let store = AnyStore::from(postgres);
+    let receiver = Receiver::with_store(Verifier::new(SECRET), store);
+    let body = registration("inv-1", "any@example.com");
+    let bed = &bed;
+    for _ in 0..2 {
+        let handled = receiver
+            .handle_in_transaction(&headers(), &body, |work, mut tx| async move {
+                bed.write(&mut tx, &email_of(&work), 7).await?;
+                Ok::<_, sqlx::Error>(tx)
+            })
+            .await;
+        assert_eq!(handled.status(), 200, "{handled}");
+    }
+    assert_eq!(bed.effects("any@example.com").await, [7]);
+}
+
+/// On an `AnyStore` of memory (or Redis), `handle_in_transaction` has no transaction to give:
+/// `500`, naming the cause, and neither the handler nor the store is touched, so the delivery
+/// is handled once the app runs on PostgreSQL.
+#[tokio::test]
+async fn handle_in_transaction_on_memory_is_500_naming_the_cause() {
+    let receiver = Receiver::with_store(Verifier::new(SECRET), AnyStore::memory());
+    let body = registration("inv-1", "mem@example.com");
+    let handled = receiver
+        .handle_in_transaction(&headers(), &body, |_, _tx| async {
+            panic!("the handler never runs");
+            #[allow(unreachable_code)]
+            Ok::<_, sqlx::Error>(_tx)
+        })
+        .await;
+    assert_eq!(handled.status(), 500);
+    assert_eq!(
+        handled.to_string(),
+        "500: the handler's writes were not committed: the webhook store is not PostgreSQL, so a \
+         handler's writes cannot commit with the done-mark: use `handle`, or a postgres:// store"
+    );
+    // Nothing was claimed: the plain route handles it at once.
+    let plain = receiver
+        .handle(&headers(), &body, |_| async { Ok::<(), std::io::Error>(()) })
+        .await;
+    assert!(matches!(plain, Handled::Done { unrecorded: None }), "{plain}");
+}
+
+/// The longest and shortest timeouts and leases neither panic nor break a step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_longest_and_shortest_spans_neither_panic_nor_break_a_step() {
+    let _server = SERVER.read().await;
+    let bed = Bed::new().await;
+    let body = registration("inv-1", "spans@example.com");
+    let longest = options(&bed.schema)
+        .timeout(Duration::MAX)
+        .connect_timeout(Duration::MAX);
+    let store = PostgresStore::connect_with(&url(), longest).await.unwrap();
+    let receiver = Receiver::with_store(Verifier::new(SECRET), store)
+        .lease(Duration::MAX)
+        .keep(Duration::MAX);
+    assert_eq!(
+        deliver(&bed, &receiver, 1, &body, Duration::ZERO, false)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        deliver(&bed, &receiver, 1, &body, Duration::ZERO, false)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        bed.effects("spans@example.com").await,
+        [1],
+        "kept for ever: a repeat"
+    );
+    // No time for a step: a clear error, never a panic; on a pool of the app's own, a step
+    // answered 503.
+    let shortest = options(&bed.schema).timeout(Duration::ZERO);
+    let refused = PostgresStore::connect_with(&url(), shortest.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "the webhook store had no free connection in time (see `max_connections`)"
+    );
+    let hurried = PostgresStore::from_pool_with(bed.pool.clone(), options(&bed.schema))
+        .await
+        .unwrap();
+    let hurried = PostgresStore::from_pool_with(hurried.pool().clone(), shortest)
+        .await
+        .unwrap();
+    let receiver = Receiver::with_store(Verifier::new(SECRET), hurried).lease(Duration::ZERO);
+    let body = registration("inv-2", "zero@example.com");
+    let handled = deliver(&bed, &receiver, 2, &body, Duration::ZERO, false).await;
+    assert_eq!(handled.status(), 503, "{handled}");
+    assert!(bed.effects("zero@example.com").await.is_empty());
 }
 
 /// Both routes' futures are `Send`, so they run as axum handlers on a multi-threaded runtime.

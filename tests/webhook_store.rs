@@ -579,6 +579,32 @@ mod redis {
         }
     }
 
+    /// The longest and shortest timeouts and leases neither panic nor break a step.
+    #[tokio::test]
+    async fn the_longest_and_shortest_spans_neither_panic_nor_break_a_step() {
+        let longest = RedisOptions::new()
+            .prefix(fresh_prefix())
+            .timeout(Duration::MAX)
+            .connect_timeout(Duration::MAX);
+        let store = RedisStore::connect_with(&url(), longest).await.unwrap();
+        let receiver = Receiver::with_store(verifier(), store)
+            .lease(Duration::MAX)
+            .keep(Duration::MAX);
+        let ledger = Ledger::default();
+        let body = registration("i", "spans@example.com");
+        assert_eq!(post(&receiver, &ledger, &body).await, 200);
+        assert_eq!(post(&receiver, &ledger, &body).await, 200);
+        assert_eq!(ledger.times("spans@example.com"), 1, "kept for ever: a repeat");
+        let shortest = RedisOptions::new().prefix(fresh_prefix()).timeout(Duration::ZERO);
+        let store = RedisStore::connect_with(&url(), shortest).await.unwrap();
+        let receiver = Receiver::with_store(verifier(), store).lease(Duration::ZERO);
+        // Answered 503, or 200 when Redis answered within the timer's first tick: never a
+        // panic, and never handled without being recorded.
+        let status = post(&receiver, &ledger, &registration("j", "zero@example.com")).await;
+        assert!([200, 503].contains(&status.as_u16()), "{status}");
+        assert_eq!(ledger.times("zero@example.com"), usize::from(status == 200));
+    }
+
     /// The password never prints: not in the store's Debug, not in an error.
     #[tokio::test]
     async fn the_password_never_prints() {

@@ -76,13 +76,13 @@ impl PostgresOptions {
     /// The longest one step may take before it fails and the receiver answers `503` (2 s
     /// unless set), getting a connection from the pool included.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.timeout = crate::clock::capped(timeout);
         self
     }
 
     /// The longest connecting may take (5 s unless set).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.connect_timeout = crate::clock::capped(timeout);
         self
     }
 

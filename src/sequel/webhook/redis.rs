@@ -138,13 +138,13 @@ impl RedisOptions {
     /// The longest one step may take before it fails and the receiver answers `503` (2 s
     /// unless set).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.timeout = crate::clock::capped(timeout);
         self
     }
 
     /// The longest connecting may take (5 s unless set).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.connect_timeout = crate::clock::capped(timeout);
         self
     }
 
