@@ -49,8 +49,9 @@
 //! use event_sso::sequel::webhook::{Receiver, RedisStore, Verifier};
 //!
 //! let store = RedisStore::connect("redis://127.0.0.1:6379/").await?;
+//! // A crashed replica's occurrence waits at most this long; a live handler keeps its claim.
 //! let receiver = Receiver::with_store(Verifier::new("the-subscription-secret"), store)
-//!     .lease(Duration::from_secs(300));
+//!     .lease(Duration::from_secs(15));
 //! # let _ = receiver;
 //! # Ok(()) }
 //! ```
@@ -68,6 +69,11 @@
 //!   [`Delivery::occurrence_key`], the same for every delivery of it.
 //! - **Batches.** The ended event's users come in pages (`page`, `size`, `totalCount`) in no
 //!   documented order; the receiver gathers them in the store and gives the whole event once.
+//! - **Retries.** Sequel does not publish its retry schedule (how often, how long). A replica
+//!   that dies or freezes mid-handler therefore costs seconds, never minutes: its claim goes
+//!   with it (at once on PostgreSQL, within the [lease](Receiver::lease), 15 s, on Redis and
+//!   in memory), so whichever retry comes next is handled. The fake Sequel retries on a
+//!   schedule of its own (`DEFAULT_DELIVERY_RETRIES`), which tests compress.
 //! - **Expiry.** A subscription lasts at most 365 days, then deliveries stop without a word:
 //!   call `keep_webhook_alive` daily.
 //! - **Unknown types and fields.** A type Sequel adds later is kept raw

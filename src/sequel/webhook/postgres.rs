@@ -100,11 +100,25 @@ impl PostgresOptions {
 /// [`Receiver::handle_in_transaction`] commits the handler's own writes with the occurrence's
 /// done-mark, so its effects happen exactly once.
 ///
-/// Its tables, in their own schema: `webhook_occurrences` (one row per occurrence: its holder,
-/// whether it is done, and until when the hold or the done-mark lasts; indexed by key, and by
-/// that time for the sweep), `webhook_batches` (an ended event's batches, by key and page),
-/// and `schema_version`. They are created when missing, under an advisory lock, so replicas
-/// starting at once do not race; tables of a newer version are refused.
+/// **A claim is a transaction.** Claiming an occurrence locks its row in a transaction that
+/// stays open while the handler runs (the handler's own, with `handle_in_transaction`), so:
+/// - a replica that dies takes its claim with its connection, and the next retry is handled
+///   at once;
+/// - a replica that freezes, its connection open, has its session ended by PostgreSQL once
+///   the transaction has been idle a [lease](Receiver::lease) (15 s by default), and its
+///   late commit finds the claim gone: fenced out;
+/// - a live handler needs no setting, however long it runs: with `handle` the receiver keeps
+///   the transaction busy, and with `handle_in_transaction` each of the handler's statements
+///   does.
+///
+/// Each delivery being handled holds one pooled connection: size the pool for the deliveries
+/// you handle at once, plus one ([`PostgresOptions::max_connections`]).
+///
+/// Its tables, in their own schema: `webhook_occurrences` (one row per occurrence: whether it
+/// is done, and until when the row is kept; indexed by key, and by that time for the sweep),
+/// `webhook_batches` (an ended event's batches, by key and page), and `schema_version`. They
+/// are created when missing, under an advisory lock, so replicas starting at once do not race;
+/// tables of a newer version are refused.
 ///
 /// sqlx's types are in this API (the pool, the connection a handler writes with), so a major
 /// release of sqlx is a major release of this crate's `postgres` feature. The crate

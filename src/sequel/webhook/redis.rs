@@ -4,7 +4,9 @@
 //! never a read then a write from here. The commit is fenced as every store's is; what Redis
 //! cannot do is commit with the handler's own writes, so a replica that dies between its
 //! handler's effects and the commit leaves effects the retry repeats. `PostgresStore`'s
-//! `handle_in_transaction` closes that window. The keys of one occurrence share a hash tag, so the
+//! `handle_in_transaction` closes that window. A claim is a key whose TTL is the lease, renewed
+//! by the receiver while the handler runs, so a dead or frozen replica's claim lapses within a
+//! lease (15 s by default) whatever the handler's length. The keys of one occurrence share a hash tag, so the
 //! scripts run on Redis Cluster too. redis-rs's types stay private: a major release of it is
 //! not a breaking change here.
 
