@@ -88,10 +88,11 @@ pub enum Handled<E> {
     Repeat,
     /// Another request holds the occurrence: `429`, so Sequel retries later.
     Held,
-    /// The handler ran, but meanwhile its lease lapsed and another request claimed the
-    /// occurrence, so this one could not record it done: `429`, so Sequel retries, and the
-    /// retry is answered by what that other request did. With
-    /// `handle_in_transaction`, the handler's writes were rolled back.
+    /// The handler ran, but meanwhile its claim lapsed (its replica stalled or froze past the
+    /// lease, so nothing renewed it) and another request claimed the occurrence, so this one
+    /// could not record it done: `429`, so Sequel retries, and the retry is answered by what
+    /// that other request did. With `handle_in_transaction`, the handler's writes were rolled
+    /// back.
     FencedOut,
     /// The handler's writes could not be committed with the occurrence's done-mark
     /// (`handle_in_transaction`): the commit failed or its outcome is unknown (the connection
@@ -134,7 +135,7 @@ impl<E: fmt::Display> fmt::Display for Handled<E> {
             Handled::Held => write!(f, "{status}: another request holds the occurrence"),
             Handled::FencedOut => write!(
                 f,
-                "{status}: the handler outlived its lease and another request claimed the occurrence"
+                "{status}: the handler's claim lapsed (its replica stalled past the lease) and another request claimed the occurrence"
             ),
             Handled::NotCommitted(error) => {
                 write!(f, "{status}: the handler's writes were not committed: {error}")
