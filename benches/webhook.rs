@@ -13,8 +13,8 @@
 //! On PostgreSQL, when `DATABASE_URL` is set (with the `postgres` feature): new deliveries per
 //! second through `Receiver::handle_in_transaction`, each handler inserting one row, at 16
 //! concurrent requests, against `pgbench -n -c 16 -j 2 -N` on the same server, interleaved.
-//! A delivery is two transactions (the claim, then the writes with the done-mark) where a
-//! pgbench transaction is one.
+//! A delivery is a statement that makes its occurrence's row, then one transaction (the claim's
+//! row lock, the writes, the done-mark) where a pgbench transaction is one.
 //!
 //! `cargo bench --bench webhook`,
 //! `REDIS_URL=redis://127.0.0.1:6390/ cargo bench --features redis --bench webhook`, and
@@ -292,7 +292,7 @@ mod postgres {
         };
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let schema = format!("bench_{}", std::process::id());
-        // One connection per concurrent request, as pgbench -c 16 has, and one for claims.
+        // One connection per concurrent request, as pgbench -c 16 has, and one more.
         let options = PostgresOptions::new()
             .schema(&schema)
             .max_connections(CONCURRENCY as u32 + 1);
@@ -342,7 +342,7 @@ mod postgres {
         println!("{:<44} {:>10.0}", "handle_in_transaction (one insert), new", ours);
         println!("{:<44} {:>10.0}", "pgbench -n -c 16 -j 2 -N, same server", theirs);
         println!(
-            "\nhandle_in_transaction runs at {:.2} of pgbench's transactions (two transactions each: a claim, then the writes with the done-mark)",
+            "\nhandle_in_transaction runs at {:.2} of pgbench's transactions (a statement, then a transaction with the claim, the writes and the done-mark)",
             ours / theirs
         );
     }

@@ -173,7 +173,7 @@ impl Lease {
 
 /// Who holds a claim: a random token per request, so a replica releases only its own hold.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Holder(String);
+pub struct Holder(std::sync::Arc<str>);
 
 impl Holder {
     /// A fresh holder: this process's random tag and a count, so no two holders anywhere
@@ -194,9 +194,9 @@ impl Holder {
         let count = COUNTER.fetch_add(1, Ordering::Relaxed);
         let mut holder = String::with_capacity(process.len() + 17);
         holder.push_str(process);
-        // Into the one string: no second allocation, as `format!` would make.
         let _ = write!(holder, "-{count:x}");
-        Holder(holder)
+        // Shared: a clone (the store's, the hold's) is a count, not a copy.
+        Holder(std::sync::Arc::from(holder))
     }
 
     /// The token, to store beside the claim.
