@@ -1,12 +1,14 @@
 //! A 100,000-person event's registrant list (51 MB of JSON, in Sequel's shape), through the
-//! blocking client: the time and the growth of the process's peak resident memory (`VmHWM`)
+//! blocking client and the `Driver`: the time and the growth of the process's peak resident memory (`VmHWM`)
 //! of three reads, each in a fresh process so that no read's peak hides another's:
 //!
 //! - `full decode`: `registrants()`, with `max_response_bytes` raised to hold the list (the
 //!   baseline: what a 100,000-person event needed before the list was read element by element);
 //! - `register_or_get`: the last person's registration, refused as a repeat and found in the
 //!   list, with default settings;
-//! - `stream`: every registrant through `stream_registrants`, counted.
+//! - `stream`: every registrant through `stream_registrants`, counted;
+//! - `driver register_or_get` and `driver stream`: the same two over ureq, through the sans-IO
+//!   `Driver` and `examples/ureq_transport.rs`'s transport.
 //!
 //! The list is served from another process, so its 51 MB are not counted as the client's.
 //!
@@ -21,11 +23,22 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use event_sso::sequel::blocking::Client;
+use event_sso::sequel::request::{Api, Driver};
 use event_sso::sequel::{Credentials, EventId, Registration};
+
+#[path = "../examples/ureq_transport.rs"]
+#[allow(dead_code)]
+mod example;
 
 const PEOPLE: usize = 100_000;
 const ROUNDS: usize = 3;
-const SCENARIOS: [&str; 3] = ["full decode", "register_or_get", "stream"];
+const SCENARIOS: [&str; 5] = [
+    "full decode",
+    "register_or_get",
+    "stream",
+    "driver register_or_get",
+    "driver stream",
+];
 
 fn main() {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
@@ -91,6 +104,31 @@ fn orchestrate() {
 /// Runs one read and prints its time (s) and the growth of the peak resident memory (bytes).
 fn measure(scenario: &str, base: &str) {
     let credentials = Credentials::new("client-1", "secret");
+    let event = EventId::new("0b5a4c2e-6a8f-4d36-9a3c-1f2e3d4c5b6a");
+    let last = PEOPLE - 1;
+    let again = Registration::new(format!("Attendee {last}"), format!("attendee{last}@example.com"));
+    let found = |registered: event_sso::sequel::Registered| {
+        usize::from(registered.join_url.as_str().contains("joinCode="))
+    };
+    if let Some(read) = scenario.strip_prefix("driver ") {
+        let api = Api::new(base).expect("the server's URL");
+        let driver = Driver::new(api, credentials, example::Ureq::default());
+        // The token and a connection first, so that only the read is measured.
+        driver
+            .execute(driver.api().event(&event).expect("a call"))
+            .expect("the warm-up call");
+        let before = memory("VmRSS");
+        let start = Instant::now();
+        let count = match read {
+            "register_or_get" => found(driver.register_or_get(&event, &again).expect("found in the list")),
+            _ => driver
+                .stream_registrants(&event)
+                .try_fold(0, |read, registrant| registrant.map(|_| read + 1))
+                .expect("every registrant"),
+        };
+        report(scenario, count, start, before);
+        return;
+    }
     let builder = Client::builder(credentials).base_url(base);
     let client = match scenario {
         "full decode" => builder.max_response_bytes(200 << 20),
@@ -98,26 +136,25 @@ fn measure(scenario: &str, base: &str) {
     }
     .build()
     .expect("a client");
-    let event = EventId::new("0b5a4c2e-6a8f-4d36-9a3c-1f2e3d4c5b6a");
     // The token and a connection first, so that only the read is measured.
     client.event(&event).expect("the warm-up call");
     let before = memory("VmRSS");
     let start = Instant::now();
     let count = match scenario {
         "full decode" => client.registrants(&event).expect("the list").len(),
-        "register_or_get" => {
-            let last = PEOPLE - 1;
-            let again = Registration::new(format!("Attendee {last}"), format!("attendee{last}@example.com"));
-            let registered = client.register_or_get(&event, &again).expect("found in the list");
-            usize::from(registered.join_url.as_str().contains("joinCode="))
-        }
+        "register_or_get" => found(client.register_or_get(&event, &again).expect("found in the list")),
         _ => client
             .stream_registrants(&event)
             .try_fold(0, |read, registrant| registrant.map(|_| read + 1))
             .expect("every registrant"),
     };
+    report(scenario, count, start, before);
+}
+
+/// Prints a read's time (s) and the growth of the peak resident memory (bytes) since `before`.
+fn report(scenario: &str, count: usize, start: Instant, before: u64) {
     let elapsed = start.elapsed().as_secs_f64();
-    assert!(count == PEOPLE || (scenario == "register_or_get" && count == 1));
+    assert!(count == PEOPLE || (scenario.ends_with("register_or_get") && count == 1));
     println!("{elapsed} {}", memory("VmHWM").saturating_sub(before));
 }
 

@@ -1,6 +1,7 @@
 //! Sequel through another HTTP client: `ureq`, under the crate's blocking
 //! [`Driver`](event_sso::sequel::request::Driver). The driver runs the loop (the token, the
-//! retries, the deadline, the registration rule, the pages); this file is only the I/O.
+//! retries, the deadline, the body's limits, the registration rule, the lists read element by
+//! element, the pages); the `Ureq` transport here is only the I/O, some 30 lines.
 //!
 //! ```text
 //! cargo run --example ureq_transport
@@ -14,41 +15,50 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use event_sso::sequel::request::{Api, DEFAULT_MAX_RESPONSE_BYTES, Driver};
+use event_sso::sequel::request::{Api, Driver, Transport};
 use event_sso::sequel::{Credentials, Error, EventId, Registration, TransportKind, Viewer};
 
-/// An agent that reads error statuses as answers, follows no redirect, and does TLS on the
-/// aws-lc-rs provider the crate already uses.
-pub fn agent() -> ureq::Agent {
-    let tls = ureq::tls::TlsConfig::builder()
-        .provider(ureq::tls::TlsProvider::Rustls)
-        .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-        .build();
-    let config = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .tls_config(tls)
-        .build();
-    config.into()
+/// Sequel's transport over ureq: the agent, kept here. The driver reads the bodies it hands
+/// back, within its limits, and a list element by element.
+#[derive(Debug)]
+pub struct Ureq {
+    agent: ureq::Agent,
 }
 
-/// Sends one request within `timeout` and reads the answer, up to the crate's limit.
-pub fn send(
-    agent: &ureq::Agent,
-    request: http::Request<Vec<u8>>,
-    timeout: Duration,
-) -> Result<http::Response<Vec<u8>>, Error> {
-    let request = agent
-        .configure_request(request)
-        .timeout_global(Some(timeout))
-        .build();
-    let (parts, mut body) = agent.run(request).map_err(transport)?.into_parts();
-    let limit = DEFAULT_MAX_RESPONSE_BYTES as u64;
-    let body = match body.with_config().limit(limit).read_to_vec() {
-        Err(ureq::Error::BodyExceedsLimit(_)) => return Err(Error::body_too_large(limit as usize)),
-        read => read.map_err(transport)?,
-    };
-    Ok(http::Response::from_parts(parts, body))
+impl Default for Ureq {
+    /// An agent that reads error statuses as answers, follows no redirect, and does TLS on
+    /// the aws-lc-rs provider the crate already uses.
+    fn default() -> Ureq {
+        let tls = ureq::tls::TlsConfig::builder()
+            .provider(ureq::tls::TlsProvider::Rustls)
+            .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+            .build();
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .tls_config(tls)
+            .build();
+        Ureq { agent: config.into() }
+    }
+}
+
+impl Transport for Ureq {
+    type Body = ureq::BodyReader<'static>;
+
+    /// Sends one request; `timeout` bounds it whole, its body included.
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<http::Response<Self::Body>, Error> {
+        let request = self
+            .agent
+            .configure_request(request)
+            .timeout_global(Some(timeout))
+            .build();
+        let response = self.agent.run(request).map_err(transport)?;
+        Ok(response.map(ureq::Body::into_reader))
+    }
 }
 
 /// ureq's error as the crate's, by kind; its text holds no URL.
@@ -85,10 +95,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             (Some(fake), api, credentials, event)
         }
     };
-    let agent = agent();
-    let sequel = Driver::new(api, credentials, |request, timeout| {
-        send(&agent, request, timeout)
-    });
+    let sequel = Driver::new(api, credentials, Ureq::default());
 
     let embed = sequel.execute(
         sequel
@@ -103,6 +110,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         "registered; a second registration gives the same join URL: {}",
         first.join_url == again.join_url
     );
+    let mut registered = 0;
+    for registrant in sequel.stream_registrants(&event) {
+        registered += usize::from(registrant?.join_url.is_some());
+    }
+    println!("{registered} registered with a join URL, read one at a time");
     for page in sequel.user_activity_pages(&event) {
         for attendee in page?.items {
             let live = attendee.live_time().unwrap_or(0.0);

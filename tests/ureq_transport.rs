@@ -10,24 +10,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use event_sso::sequel::fake::{FakeSequel, Fault, Requests};
-use event_sso::sequel::request::{Api, Driver};
+use event_sso::sequel::request::{Api, Driver, Transport};
 use event_sso::sequel::{EmbedUrl, Error, EventId, Registration, Viewer};
 use http::StatusCode;
 
-type Transport =
-    Box<dyn Fn(http::Request<Vec<u8>>, Duration) -> Result<http::Response<Vec<u8>>, Error> + Send + Sync>;
-
 /// The example's transport, as the example builds it.
-struct Sequel(Driver<Transport>);
+struct Sequel(Driver<example::Ureq>);
 
 impl Sequel {
     fn new(api: Api, credentials: event_sso::sequel::Credentials) -> Sequel {
-        let agent = example::agent();
-        Sequel(Driver::new(
-            api,
-            credentials,
-            Box::new(move |request, timeout| example::send(&agent, request, timeout)),
-        ))
+        Sequel(Driver::new(api, credentials, example::Ureq::default()))
     }
 
     fn embed_url(&self, event: &EventId, viewer: &Viewer) -> Result<EmbedUrl, Error> {
@@ -40,6 +32,39 @@ impl Sequel {
         registration: &Registration,
     ) -> Result<event_sso::sequel::Registered, Error> {
         self.0.register_or_get(event, registration)
+    }
+}
+
+/// The example's transport, with `watch` shown every request first: it may fail it after it
+/// was sent.
+struct Watched<W> {
+    ureq: example::Ureq,
+    watch: W,
+}
+
+impl<W: Fn(&http::Request<Vec<u8>>, Duration) -> Option<Error>> Watched<W> {
+    fn new(watch: W) -> Watched<W> {
+        Watched {
+            ureq: example::Ureq::default(),
+            watch,
+        }
+    }
+}
+
+impl<W: Fn(&http::Request<Vec<u8>>, Duration) -> Option<Error>> Transport for Watched<W> {
+    type Body = <example::Ureq as Transport>::Body;
+
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<http::Response<Self::Body>, Error> {
+        let failure = (self.watch)(&request, timeout);
+        let response = self.ureq.send(request, timeout)?;
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(response),
+        }
     }
 }
 
@@ -174,20 +199,15 @@ fn each_request_is_given_what_is_left_of_the_deadline() {
     let fake = FakeSequel::start().unwrap();
     let event = fake.add_event("Launch");
     let given = Arc::new(Mutex::new(Vec::new()));
-    let agent = example::agent();
     let recorded = given.clone();
-    let sequel = Driver::new(
-        api(&fake),
-        fake.credentials(),
-        move |request: http::Request<Vec<u8>>, timeout| {
-            recorded
-                .lock()
-                .unwrap()
-                .push((request.uri().path().to_owned(), timeout));
-            example::send(&agent, request, timeout)
-        },
-    )
-    .deadline(Duration::from_secs(2));
+    let transport = Watched::new(move |request: &http::Request<Vec<u8>>, timeout| {
+        recorded
+            .lock()
+            .unwrap()
+            .push((request.uri().path().to_owned(), timeout));
+        None
+    });
+    let sequel = Driver::new(api(&fake), fake.credentials(), transport).deadline(Duration::from_secs(2));
     fake.inject_on(
         Requests::ApiCalls,
         [Fault::Status(StatusCode::SERVICE_UNAVAILABLE)],
@@ -235,22 +255,16 @@ fn one_token_request_serves_every_thread() {
 fn an_oversized_answer_is_neither_retried_nor_unknown() {
     let fake = FakeSequel::start().unwrap();
     let event = fake.add_event("Launch");
-    let agent = example::agent();
     let sends = Arc::new(Mutex::new(0));
     let counted = sends.clone();
-    let sequel = Driver::new(
-        api(&fake),
-        fake.credentials(),
-        move |request: http::Request<Vec<u8>>, timeout| {
-            let registering = request.uri().path().ends_with("/registrant");
-            let response = example::send(&agent, request, timeout)?;
-            if registering {
-                *counted.lock().unwrap() += 1;
-                return Err(Error::body_too_large(16));
-            }
-            Ok(response)
-        },
-    );
+    let transport = Watched::new(move |request: &http::Request<Vec<u8>>, _| {
+        let registering = request.uri().path().ends_with("/registrant");
+        registering.then(|| {
+            *counted.lock().unwrap() += 1;
+            Error::body_too_large(16)
+        })
+    });
+    let sequel = Driver::new(api(&fake), fake.credentials(), transport);
     let error = sequel
         .register_or_get(&event, &Registration::new("Ada", "ada@example.com"))
         .unwrap_err();
@@ -260,4 +274,113 @@ fn an_oversized_answer_is_neither_retried_nor_unknown() {
     );
     assert_eq!(*sends.lock().unwrap(), 1, "sent once");
     assert_eq!(sent(&fake, "/registrants"), 0, "not looked up as a lost answer");
+}
+
+/// A 100,000-person event over ureq with default settings: a repeated registration of the
+/// last person finds their join URL in the list, read element by element (the list is some
+/// 50 MB, past the 16 MiB held whole), and the stream yields everyone, in order.
+#[test]
+fn the_list_is_read_element_by_element_at_100000() {
+    const PEOPLE: usize = 100_000;
+    let (fake, sequel) = bed();
+    let event = fake.add_event("Webinar");
+    assert!(fake.seed_registrants(&event, 0, PEOPLE));
+    let last = PEOPLE - 1;
+    let again = Registration::new(format!("Attendee {last}"), format!("attendee{last}@example.com"));
+    let registered = sequel.register_or_get(&event, &again).unwrap();
+    let held = fake.registrants(&event);
+    assert_eq!(Some(registered.join_url), held[last].join_url.clone());
+    let whole = sequel
+        .0
+        .execute(sequel.0.api().registrants(&event).unwrap())
+        .unwrap_err();
+    assert!(
+        whole.is_body_too_large(),
+        "the list held whole is refused: {whole:?}"
+    );
+
+    let mut read = 0;
+    for (n, registrant) in sequel.0.stream_registrants(&event).enumerate() {
+        let registrant = registrant.unwrap();
+        assert_eq!(registrant.email.as_deref(), held[n].email.as_deref());
+        read += 1;
+    }
+    assert_eq!(read, PEOPLE);
+    assert_eq!(
+        sequel.0.join_url(&event, "ATTENDEE5@example.com").unwrap(),
+        held[5].join_url
+    );
+    assert_eq!(sequel.0.join_url(&event, "nobody@example.com").unwrap(), None);
+}
+
+/// A stream is retried before its first registrant (a `503` here), with the cached token;
+/// an unknown event is its one error.
+#[test]
+fn a_stream_is_retried_before_its_first_registrant() {
+    let (fake, sequel) = bed();
+    let event = fake.add_event("Launch");
+    for n in 0..3 {
+        sequel
+            .register_or_get(&event, &Registration::new("P", format!("p{n}@example.com")))
+            .unwrap();
+    }
+    fake.inject_on(
+        Requests::PathEndingWith("/registrants".into()),
+        [Fault::Status(StatusCode::SERVICE_UNAVAILABLE)],
+    );
+    let emails: Vec<String> = sequel
+        .0
+        .stream_registrants(&event)
+        .map(|registrant| registrant.unwrap().email.unwrap())
+        .collect();
+    assert_eq!(emails, ["p0@example.com", "p1@example.com", "p2@example.com"]);
+    assert_eq!(sent(&fake, "/registrants"), 2, "retried once");
+    assert_eq!(
+        fake.count_requests("/api/oauth/token"),
+        1,
+        "the driver's cached token"
+    );
+    let unknown: Vec<_> = sequel.0.stream_registrants(&"no-such-event".into()).collect();
+    assert_eq!(unknown.len(), 1);
+    assert!(unknown[0].as_ref().unwrap_err().is_not_found());
+}
+
+/// `register_all` on the driver: every registration accounted for, a repeat found in the
+/// list, four at a time.
+#[test]
+fn register_all_accounts_for_every_registration() {
+    use event_sso::sequel::{BulkOptions, BulkOutcome};
+
+    let (fake, sequel) = bed();
+    let event = fake.add_event("Launch");
+    let before = sequel
+        .register_or_get(&event, &Registration::new("Ada", "ada@example.com"))
+        .unwrap();
+    fake.set_latency(Duration::from_millis(20));
+    fake.take_max_in_flight();
+    let people: Vec<_> = (0..20)
+        .map(|n| Registration::new(format!("P{n}"), format!("p{n}@example.com")))
+        .chain([Registration::new("Ada", "ada@example.com")])
+        .collect();
+    let progress = Arc::new(Mutex::new(Vec::new()));
+    let seen = progress.clone();
+    let options = BulkOptions::new()
+        .concurrency(4)
+        .on_progress(move |p| seen.lock().unwrap().push(p.done));
+    let report = sequel.0.register_all(&event, people, options);
+    assert_eq!(report.len(), 21);
+    assert_eq!(report.registered(), 20);
+    assert_eq!(report.already_registered(), 1);
+    match &report.outcomes()[20] {
+        BulkOutcome::AlreadyRegistered(found) => assert_eq!(found.join_url, before.join_url),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(*progress.lock().unwrap(), (1..=21).collect::<Vec<_>>());
+    assert_eq!(fake.registrants(&event).len(), 21);
+    // Four at a time, and the lookup after them.
+    assert_eq!(
+        fake.take_max_in_flight(),
+        4,
+        "four registrations at once, and no more"
+    );
 }

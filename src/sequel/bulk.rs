@@ -4,7 +4,6 @@
 use std::fmt;
 
 use super::error::Error;
-#[cfg(any(feature = "async", feature = "blocking"))]
 use super::models::Registrant;
 use super::models::{Registered, Registration};
 
@@ -177,11 +176,9 @@ impl BulkReport {
     }
 }
 
-#[cfg(any(feature = "async", feature = "blocking"))]
 use super::request::{Settled, email_key, registered_from_list};
 
 /// Collects results as they complete, in any order, and settles them into a report.
-#[cfg(any(feature = "async", feature = "blocking"))]
 pub(crate) struct Tally<'a> {
     pending: Vec<Option<(Registration, Settled)>>,
     progress: Progress,
@@ -190,7 +187,6 @@ pub(crate) struct Tally<'a> {
 
 /// The outcome of a registration that settled so, given what the registrants list holds for
 /// its e-mail (`None` when it holds nothing, or could not be read).
-#[cfg(any(feature = "async", feature = "blocking"))]
 fn outcome(settled: Settled, registration: Registration, found: Option<Registrant>) -> BulkOutcome {
     let found = found.filter(|_| settled.needs_lookup());
     let ours = settled.is_maybe_ours();
@@ -203,7 +199,6 @@ fn outcome(settled: Settled, registration: Registration, found: Option<Registran
     }
 }
 
-#[cfg(any(feature = "async", feature = "blocking"))]
 impl<'a> Tally<'a> {
     /// A tally for inputs of the given `size_hint`, which gives the total when it is exact.
     pub(crate) fn new(size_hint: (usize, Option<usize>), callback: Option<ProgressCallback<'a>>) -> Self {

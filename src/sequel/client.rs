@@ -18,8 +18,8 @@ use super::error::{Error, TransportKind};
 use super::event::{Event, EventClone, EventUpdate, NewEvent, Replay};
 use super::models::{CompanyId, EmbedUrl, EventId, JoinUrl, Registered, Registrant, Registration, Viewer};
 use super::request::{
-    ActivityPages, Attempts, Call, DeadlinePassed, ListReader, Next, Outgoing, Settled, TokenCache,
-    email_key, jitter, registered_from_list,
+    ActivityPages, Attempts, Call, DeadlinePassed, ListReader, Lookup, Next, Outgoing, Settled, TokenCache,
+    jitter, registered_from_list,
 };
 use super::subscription::{
     KEEP_ALIVE_EXTENSION_DAYS, KeepAlive, KeptAlive, NewSubscription, Subscribed, SubscriptionId,
@@ -175,8 +175,7 @@ impl Client {
     /// ([`stream_registrants`](Self::stream_registrants)), keeping only the match and
     /// stopping there: any size of event, in constant memory.
     pub async fn registrant(&self, event: &EventId, email: &str) -> Result<Option<Registrant>, Error> {
-        let wanted = std::collections::HashSet::from([email_key(email)]);
-        let mut found = self.find_registrants(event, &wanted, true).await?;
+        let mut found = self.find_registrants(event, Lookup::one(email)).await?;
         Ok(found.pop())
     }
 
@@ -233,43 +232,15 @@ impl Client {
         futures_util::stream::unfold(start, Reading::next)
     }
 
-    /// The registrants list's entries for `wanted` (e-mails as [`email_key`] reads them), read
-    /// element by element; with `first_only`, the read stops at the first. An entry that does
-    /// not read is passed over, but when something wanted is then not found, it may have been
-    /// that entry: its error is the answer, rather than a silent "not registered".
-    async fn find_registrants(
-        &self,
-        event: &EventId,
-        wanted: &std::collections::HashSet<String>,
-        first_only: bool,
-    ) -> Result<Vec<Registrant>, Error> {
-        let mut found = Vec::new();
-        let mut unreadable = None;
+    /// The registrants list's entries that `lookup` wants, read element by element.
+    async fn find_registrants(&self, event: &EventId, mut lookup: Lookup) -> Result<Vec<Registrant>, Error> {
         let mut list = std::pin::pin!(self.stream_registrants(event));
         while let Some(registrant) = list.next().await {
-            let registrant = match registrant {
-                Ok(registrant) => registrant,
-                Err(error) if error.is_decode() => {
-                    unreadable.get_or_insert(error);
-                    continue;
-                }
-                Err(error) => return Err(error),
-            };
-            if registrant
-                .email
-                .as_deref()
-                .is_some_and(|email| wanted.contains(&email_key(email)))
-            {
-                found.push(registrant);
-                if first_only {
-                    break;
-                }
+            if !lookup.take(registrant)? {
+                break;
             }
         }
-        match unreadable {
-            Some(error) if found.len() < wanted.len() => Err(error),
-            _ => Ok(found),
-        }
+        lookup.finish()
     }
 
     /// Removes the registration of `email`.
@@ -509,7 +480,10 @@ impl Client {
             tally.record(index, registration, settled);
         }
         let registrants = match tally.needs_registrants() {
-            true => self.find_registrants(event, &tally.wanted(), false).await,
+            true => {
+                self.find_registrants(event, Lookup::new(tally.wanted(), false))
+                    .await
+            }
             false => Ok(Vec::new()),
         };
         tally.finish(registrants)

@@ -118,6 +118,63 @@ pub fn find_registrant(registrants: Vec<Registrant>, email: &str) -> Option<Regi
         .find(|registrant| registrant.email.as_deref().map(email_key).as_ref() == Some(&wanted))
 }
 
+/// What a read of the registrants list keeps: the entries for some e-mails (as
+/// [`email_key`] reads them), and nothing else. An entry that does not read is passed over,
+/// but when something wanted is then not found, it may have been that entry: its error is the
+/// answer, rather than a silent "not registered". Both clients and the `Driver` read the list
+/// through it.
+pub(crate) struct Lookup {
+    wanted: std::collections::HashSet<String>,
+    first_only: bool,
+    found: Vec<Registrant>,
+    unreadable: Option<Error>,
+}
+
+impl Lookup {
+    /// A lookup of `wanted`; with `first_only`, it is over at the first found.
+    pub(crate) fn new(wanted: std::collections::HashSet<String>, first_only: bool) -> Lookup {
+        Lookup {
+            wanted,
+            first_only,
+            found: Vec::new(),
+            unreadable: None,
+        }
+    }
+
+    /// The lookup of one e-mail's entry.
+    pub(crate) fn one(email: &str) -> Lookup {
+        Lookup::new(std::collections::HashSet::from([email_key(email)]), true)
+    }
+
+    /// Takes the list's next item: whether to read on, or the error that ends the read.
+    pub(crate) fn take(&mut self, item: Result<Registrant, Error>) -> Result<bool, Error> {
+        let registrant = match item {
+            Ok(registrant) => registrant,
+            Err(error) if error.is_decode() => {
+                self.unreadable.get_or_insert(error);
+                return Ok(true);
+            }
+            Err(error) => return Err(error),
+        };
+        let wanted = registrant
+            .email
+            .as_deref()
+            .is_some_and(|email| self.wanted.contains(&email_key(email)));
+        if wanted {
+            self.found.push(registrant);
+        }
+        Ok(!(wanted && self.first_only))
+    }
+
+    /// The entries found, once the read is over.
+    pub(crate) fn finish(self) -> Result<Vec<Registrant>, Error> {
+        match self.unreadable {
+            Some(error) if self.found.len() < self.wanted.len() => Err(error),
+            _ => Ok(self.found),
+        }
+    }
+}
+
 /// Where a registration stands once its attempts are over, before the registrants list is
 /// read: the rule of `register_or_get` and `register_all`, for any transport.
 ///
