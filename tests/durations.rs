@@ -10,7 +10,7 @@ use event_sso::frameable::Claims;
 use event_sso::sequel::fake::FakeSequel;
 use event_sso::sequel::request::{Api, Driver};
 use event_sso::sequel::webhook::{Handled, Receiver, Verifier};
-use event_sso::sequel::{self, Error, RetryPolicy, Viewer};
+use event_sso::sequel::{self, ClientBuilder, Error, RetryPolicy, Viewer};
 
 const EXTREMES: [Duration; 2] = [Duration::MAX, Duration::ZERO];
 
@@ -26,18 +26,23 @@ fn retry(span: Duration) -> RetryPolicy {
         .max_retry_after(span)
 }
 
+/// Every span of a client's builder set to `span`, pointed at `fake`.
+fn extremes<C>(builder: ClientBuilder<C>, fake: &FakeSequel, span: Duration) -> ClientBuilder<C> {
+    builder
+        .base_url(fake.base_url())
+        .timeout(span)
+        .connect_timeout(span)
+        .deadline(span)
+        .token_lifetime(span)
+        .retry(retry(span))
+}
+
 #[tokio::test]
 async fn the_async_client_takes_the_longest_and_shortest_spans() {
     let fake = FakeSequel::start().unwrap();
     let event = fake.add_event("Launch");
     for span in EXTREMES {
-        let client = sequel::Client::builder(fake.credentials())
-            .base_url(fake.base_url())
-            .timeout(span)
-            .connect_timeout(span)
-            .deadline(span)
-            .token_lifetime(span)
-            .retry(retry(span))
+        let client = extremes(sequel::Client::builder(fake.credentials()), &fake, span)
             .build()
             .unwrap();
         let answer = client.embed_url(&event, &viewer()).await;
@@ -59,13 +64,7 @@ fn the_blocking_client_takes_the_longest_and_shortest_spans() {
     let fake = FakeSequel::start().unwrap();
     let event = fake.add_event("Launch");
     for span in EXTREMES {
-        let client = sequel::blocking::Client::builder(fake.credentials())
-            .base_url(fake.base_url())
-            .timeout(span)
-            .connect_timeout(span)
-            .deadline(span)
-            .token_lifetime(span)
-            .retry(retry(span))
+        let client = extremes(sequel::blocking::Client::builder(fake.credentials()), &fake, span)
             .build()
             .unwrap();
         let answer = client.embed_url(&event, &viewer());
@@ -80,25 +79,15 @@ fn the_blocking_client_takes_the_longest_and_shortest_spans() {
 fn the_driver_takes_the_longest_and_shortest_spans() {
     let fake = FakeSequel::start().unwrap();
     let event = fake.add_event("Launch");
-    let http = reqwest::blocking::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let http = common::reqwest_blocking();
     for span in EXTREMES {
         let http = http.clone();
-        let send = move |request: http::Request<Vec<u8>>,
-                         timeout: Duration|
-              -> Result<http::Response<Vec<u8>>, Error> {
+        let send = move |request: http::Request<Vec<u8>>, timeout: Duration| {
             if timeout.is_zero() {
+                // Never sent with no time to send in: this would not be a timeout.
                 return Err(Error::body_too_large(0));
             }
-            let request = reqwest::blocking::Request::try_from(request).unwrap();
-            let response = http.execute(request).unwrap();
-            let mut answer = http::Response::builder().status(response.status());
-            for (name, value) in response.headers() {
-                answer = answer.header(name, value);
-            }
-            Ok(answer.body(response.bytes().unwrap().to_vec()).unwrap())
+            common::reqwest_send(&http, request, timeout)
         };
         let api = Api::new(fake.base_url()).unwrap();
         let driver = Driver::new(api, fake.credentials(), send)

@@ -172,6 +172,25 @@ fn until_handled(replicas: &[&Replica], occurrence: &str) -> (Duration, Vec<u16>
     unreachable!()
 }
 
+/// Delivers `occurrence` to `holder`, sends it `signal` once its handler made its effect,
+/// then has Sequel retry on `others` until one answers 200: the first delivery's answer (still
+/// to come), how long the retries took, and their answers.
+fn stall(
+    holder: &Replica,
+    signal: &str,
+    others: &[&Replica],
+    occurrence: &str,
+) -> (std::thread::JoinHandle<u16>, Duration, Vec<u16>) {
+    let first = std::thread::spawn({
+        let (url, occurrence) = (holder.url.clone(), occurrence.to_owned());
+        move || post(&url, &occurrence, 0)
+    });
+    holder.wrote(occurrence);
+    holder.signal(signal);
+    let (after, answers) = until_handled(others, occurrence);
+    (first, after, answers)
+}
+
 /// The replicas' effects: which replica made each effect of `occurrence`.
 fn effects(store: &Store, place: &str, occurrence: &str) -> Vec<String> {
     match store {
@@ -180,24 +199,29 @@ fn effects(store: &Store, place: &str, occurrence: &str) -> Vec<String> {
             .lines()
             .filter_map(|line| line.strip_prefix(&format!("{occurrence} ")).map(str::to_owned))
             .collect(),
-        Store::Postgres(url) => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                let pool = event_sso::sqlx::PgPool::connect(url).await.unwrap();
-                let rows: Vec<i32> = event_sso::sqlx::query_scalar(event_sso::sqlx::AssertSqlSafe(format!(
-                    "SELECT replica FROM {place}.effects WHERE occurrence = $1 ORDER BY replica"
-                )))
-                .bind(occurrence)
-                .fetch_all(&pool)
-                .await
-                .unwrap();
-                rows.iter().map(i32::to_string).collect()
-            })
-        }
+        Store::Postgres(url) => on_postgres(url, |pool| async move {
+            let rows: Vec<i32> = event_sso::sqlx::query_scalar(event_sso::sqlx::AssertSqlSafe(format!(
+                "SELECT replica FROM {place}.effects WHERE occurrence = $1 ORDER BY replica"
+            )))
+            .bind(occurrence)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            rows.iter().map(i32::to_string).collect()
+        }),
     }
+}
+
+/// Runs `work` with a pool on the PostgreSQL at `url`, on a runtime of its own.
+fn on_postgres<T, Fut: std::future::Future<Output = T>>(
+    url: &str,
+    work: impl FnOnce(event_sso::sqlx::PgPool) -> Fut,
+) -> T {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async { work(event_sso::sqlx::PgPool::connect(url).await.unwrap()).await })
 }
 
 /// The kill, the freeze and the restart on one store: the figures.
@@ -211,12 +235,8 @@ fn scenarios(store: &Store) -> Vec<(&'static str, &'static str, Duration)> {
         ),
     };
     if let Store::Postgres(url) = store {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let pool = event_sso::sqlx::PgPool::connect(url).await.unwrap();
+        let place = &place;
+        on_postgres(url, |pool| async move {
             for statement in [
                 format!("CREATE SCHEMA {place}"),
                 format!("CREATE TABLE {place}.effects (occurrence text NOT NULL, replica int NOT NULL)"),
@@ -234,13 +254,7 @@ fn scenarios(store: &Store) -> Vec<(&'static str, &'static str, Duration)> {
 
     // Killed after its effect, before its commit.
     let killed = format!("hang-killed-{nonce}");
-    let first = std::thread::spawn({
-        let (url, occurrence) = (replicas[0].url.clone(), killed.clone());
-        move || post(&url, &occurrence, 0)
-    });
-    replicas[0].wrote(&killed);
-    replicas[0].signal("-KILL");
-    let (after, answers) = until_handled(&[&replicas[1], &replicas[2]], &killed);
+    let (first, after, answers) = stall(&replicas[0], "-KILL", &[&replicas[1], &replicas[2]], &killed);
     assert_eq!(first.join().unwrap(), 0, "the killed replica never answered");
     assert!(
         answers[..answers.len() - 1].iter().all(|s| *s == 429),
@@ -272,13 +286,7 @@ fn scenarios(store: &Store) -> Vec<(&'static str, &'static str, Duration)> {
 
     // Frozen after its effect, its connection open; woken once another handled the retry.
     let frozen = format!("hang-frozen-{nonce}");
-    let late = std::thread::spawn({
-        let (url, occurrence) = (replicas[1].url.clone(), frozen.clone());
-        move || post(&url, &occurrence, 0)
-    });
-    replicas[1].wrote(&frozen);
-    replicas[1].signal("-STOP");
-    let (after, answers) = until_handled(&[&replicas[2]], &frozen);
+    let (late, after, answers) = stall(&replicas[1], "-STOP", &[&replicas[2]], &frozen);
     replicas[1].signal("-CONT");
     let late = late.join().unwrap();
     assert!(

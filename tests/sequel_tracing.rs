@@ -3,6 +3,8 @@
 //! delivery. A layer records every span's and event's fields, on both clients, and none holds
 //! a secret, a token, an id, a name or an e-mail.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -388,22 +390,9 @@ fn each_webhook_delivery_is_a_span_with_its_type_occurrence_outcome_and_store_ti
 fn the_driver_traces_as_the_clients_do() {
     let fake = FakeSequel::start().unwrap();
     let event = fake.add_event("Launch");
-    let http = reqwest::blocking::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let send = |request: http::Request<Vec<u8>>, timeout: Duration| {
-        let mut request = reqwest::blocking::Request::try_from(request).unwrap();
-        *request.timeout_mut() = Some(timeout);
-        let response = http.execute(request).map_err(|e| {
-            event_sso::sequel::Error::transport(event_sso::sequel::TransportKind::Other, e.without_url())
-        })?;
-        let status = response.status();
-        Ok(http::Response::builder()
-            .status(status)
-            .body(response.bytes().unwrap().to_vec())
-            .unwrap())
-    };
+    let http = common::reqwest_blocking();
+    let send =
+        |request: http::Request<Vec<u8>>, timeout: Duration| common::reqwest_send(&http, request, timeout);
     let api = event_sso::sequel::request::Api::new(fake.base_url()).unwrap();
     let driver = event_sso::sequel::request::Driver::new(api, fake.credentials(), send);
     let viewer = Viewer::new("user-PRIVATE", "Ada Lovelace").email("ada@example.com");

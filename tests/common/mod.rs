@@ -86,3 +86,30 @@ pub fn sign_payload(payload: &serde_json::Value) -> String {
         fixture_signature,
     )
 }
+
+/// A blocking transport for the sans-IO `Driver` over reqwest, which follows no redirect:
+/// sends `request` within `timeout` and reads the answer whole.
+pub fn reqwest_send(
+    http: &reqwest::blocking::Client,
+    request: http::Request<Vec<u8>>,
+    timeout: std::time::Duration,
+) -> Result<http::Response<Vec<u8>>, event_sso::sequel::Error> {
+    let mut request = reqwest::blocking::Request::try_from(request).unwrap();
+    *request.timeout_mut() = Some(timeout);
+    let response = http.execute(request).map_err(|e| {
+        event_sso::sequel::Error::transport(event_sso::sequel::TransportKind::Other, e.without_url())
+    })?;
+    let mut answer = http::Response::builder().status(response.status());
+    for (name, value) in response.headers() {
+        answer = answer.header(name, value);
+    }
+    Ok(answer.body(response.bytes().unwrap().to_vec()).unwrap())
+}
+
+/// A reqwest blocking client that follows no redirect, for [`reqwest_send`].
+pub fn reqwest_blocking() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
