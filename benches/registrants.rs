@@ -86,10 +86,10 @@ fn orchestrate() {
         "\n{PEOPLE} registrants, {:.1} MB of JSON, blocking client; medians of {ROUNDS} runs, each in its own process",
         bytes / 1e6
     );
-    println!("{:<18} {:>10} {:>22}", "read", "time", "peak memory growth");
+    println!("{:<24} {:>10} {:>22}", "read", "time", "peak memory growth");
     let medians: Vec<(f64, f64)> = results.iter().map(|(t, p)| (median(t), median(p))).collect();
     for (scenario, (time, peak)) in SCENARIOS.iter().zip(&medians) {
-        println!("{scenario:<18} {:>7.0} ms {:>19.1} MB", time * 1e3, peak / 1e6);
+        println!("{scenario:<24} {:>7.0} ms {:>19.1} MB", time * 1e3, peak / 1e6);
     }
     let (full_time, full_peak) = medians[0];
     for (scenario, (time, peak)) in SCENARIOS.iter().zip(&medians).skip(1) {
