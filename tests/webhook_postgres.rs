@@ -699,8 +699,16 @@ async fn the_longest_and_shortest_spans_neither_panic_nor_break_a_step() {
     let receiver = Receiver::with_store(Verifier::new(SECRET), hurried).lease(Duration::ZERO);
     let body = registration("inv-2", "zero@example.com");
     let handled = deliver(&bed, &receiver, 2, &body, Duration::ZERO, false).await;
-    assert_eq!(handled.status(), 503, "{handled}");
-    assert!(bed.effects("zero@example.com").await.is_empty());
+    // A step out of time is 503; one that beat the timer's first tick gets a claim whose
+    // session PostgreSQL ends after no idle time at all, so its commit is fenced out (429),
+    // unless the whole exchange never sat idle (200). Never a panic, and an effect only with
+    // a 200.
+    let effects = bed.effects("zero@example.com").await;
+    match handled.status().as_u16() {
+        200 => assert_eq!(effects, [2]),
+        429 | 503 => assert!(effects.is_empty(), "{handled}: {effects:?}"),
+        _ => panic!("{handled}"),
+    }
 }
 
 /// Both routes' futures are `Send`, so they run as axum handlers on a multi-threaded runtime.
