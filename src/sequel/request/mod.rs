@@ -69,7 +69,9 @@ pub use call::{
 pub(crate) use driver::DeadlinePassed;
 pub use driver::{Driver, Transport};
 pub use list::{DEFAULT_MAX_ELEMENT_BYTES, ListReader};
-pub(crate) use registrants::{Lookup, email_key, registered_from_list};
+#[cfg(any(feature = "async", feature = "blocking"))]
+pub(crate) use registrants::Lookup;
+pub(crate) use registrants::{email_key, registered_from_list};
 pub use registrants::{Settled, find_registrant};
 pub use retry::{Attempts, Next, RetryPolicy, jitter};
 pub use token::{DEFAULT_TOKEN_LIFETIME, TokenCache};
