@@ -550,8 +550,9 @@ impl Client {
                 },
                 false => None,
             };
-            let span = telemetry::request(call.target(), attempts.attempt() - 1);
-            let answer = telemetry::within(&span, self.send(call, token.as_ref(), deadline, take)).await;
+            let exchange = telemetry::request(call.target(), attempts.attempt() - 1);
+            let sent = self.send(call, token.as_ref(), deadline, take);
+            let answer = telemetry::within(&exchange.span, sent).await;
             let status = answer.as_ref().ok().map(|answer| answer.status.as_u16());
             let outcome = answer.and_then(|answer| match answer.status.is_success() {
                 true => Ok(answer),
@@ -562,7 +563,7 @@ impl Client {
                     answer.received_at,
                 )),
             });
-            telemetry::answered(&span, status, outcome.as_ref().err());
+            telemetry::answered(&exchange, status, outcome.as_ref().err());
             match attempts.next(outcome, Instant::now(), jitter) {
                 Next::Done(result) => return (result, attempts.maybe_applied()),
                 Next::RenewToken => {

@@ -444,11 +444,13 @@ impl<T: Transport> Driver<T> {
             return Err(Error::transport(TransportKind::Timeout, DeadlinePassed));
         }
         let request = call.to_request(token)?;
-        let span = telemetry::request(call.target(), resends);
-        let response = telemetry::in_scope(&span, || self.transport.send(request, left.min(self.timeout)));
+        let exchange = telemetry::request(call.target(), resends);
+        let response = telemetry::in_scope(&exchange.span, || {
+            self.transport.send(request, left.min(self.timeout))
+        });
         let status = response.as_ref().ok().map(|response| response.status().as_u16());
         let outcome = response.and_then(take);
-        telemetry::answered(&span, status, outcome.as_ref().err());
+        telemetry::answered(&exchange, status, outcome.as_ref().err());
         outcome
     }
 

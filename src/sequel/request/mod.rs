@@ -71,7 +71,7 @@ pub use driver::{Driver, Transport};
 pub use list::{DEFAULT_MAX_ELEMENT_BYTES, ListReader};
 #[cfg(any(feature = "async", feature = "blocking"))]
 pub(crate) use registrants::Lookup;
-pub(crate) use registrants::{email_key, registered_from_list};
 pub use registrants::{Settled, find_registrant};
+pub(crate) use registrants::{email_key, registered_from_list};
 pub use retry::{Attempts, Next, RetryPolicy, jitter};
 pub use token::{DEFAULT_TOKEN_LIFETIME, TokenCache};

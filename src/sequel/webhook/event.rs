@@ -49,6 +49,15 @@ impl WebhookType {
             .unwrap_or_else(|| WebhookType::Other(name.to_owned()))
     }
 
+    /// `name` when it is a type this crate knows, else `_OTHER`: a bounded set, for metrics.
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    pub(crate) fn known_name(name: &str) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find_map(|(known, _)| (*known == name).then_some(*known))
+            .unwrap_or("_OTHER")
+    }
+
     /// The `eventType` Sequel uses.
     pub fn as_str(&self) -> &str {
         match self {
