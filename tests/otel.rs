@@ -143,29 +143,36 @@ fn points(data: &AggregatedMetrics) -> Vec<Vec<KeyValue>> {
     }
 }
 
+/// A metric's points: each one's count (or sum) and attributes.
+type Points = Vec<(u64, Vec<KeyValue>)>;
+
+/// The metric `name`, from the crate's scope.
+fn metric<'a>(metrics: &'a [ResourceMetrics], name: &str) -> &'a opentelemetry_sdk::metrics::data::Metric {
+    metrics
+        .iter()
+        .flat_map(|resource| resource.scope_metrics())
+        .filter(|scope| scope.scope().name() == "event-sso")
+        .flat_map(|scope| scope.metrics())
+        .find(|metric| metric.name() == name)
+        .unwrap_or_else(|| panic!("no {name} in {metrics:?}"))
+}
+
 /// The histogram `name`: its unit, its bounds, and each point's count and attributes.
-fn histogram(metrics: &[ResourceMetrics], name: &str) -> (String, Vec<f64>, Vec<(u64, Vec<KeyValue>)>) {
-    for resource in metrics {
-        for scope in resource.scope_metrics() {
-            assert_eq!(scope.scope().name(), "event-sso");
-            for metric in scope.metrics().filter(|metric| metric.name() == name) {
-                let AggregatedMetrics::F64(MetricData::Histogram(histogram)) = metric.data() else {
-                    panic!("{name} is an f64 histogram: {:?}", metric.data());
-                };
-                let points: Vec<_> = histogram
-                    .data_points()
-                    .map(|point| (point.count(), point.attributes().cloned().collect()))
-                    .collect();
-                let bounds = histogram
-                    .data_points()
-                    .next()
-                    .map(|p| p.bounds().collect())
-                    .unwrap_or_default();
-                return (metric.unit().to_owned(), bounds, points);
-            }
-        }
-    }
-    panic!("no {name} in {metrics:?}");
+fn histogram(metrics: &[ResourceMetrics], name: &str) -> (String, Vec<f64>, Points) {
+    let metric = metric(metrics, name);
+    let AggregatedMetrics::F64(MetricData::Histogram(histogram)) = metric.data() else {
+        panic!("{name} is an f64 histogram: {:?}", metric.data());
+    };
+    let points = histogram
+        .data_points()
+        .map(|point| (point.count(), point.attributes().cloned().collect()))
+        .collect();
+    let bounds = histogram
+        .data_points()
+        .next()
+        .map(|p| p.bounds().collect())
+        .unwrap_or_default();
+    (metric.unit().to_owned(), bounds, points)
 }
 
 const EMAIL: &str = "ada.\"q\"+otel@example.com";
@@ -439,22 +446,15 @@ fn no_trace_context_is_sent() {
 }
 
 /// The sums of the counter `name`, with each point's attributes.
-fn counter(metrics: &[ResourceMetrics], name: &str) -> Vec<(u64, Vec<KeyValue>)> {
-    for resource in metrics {
-        for scope in resource.scope_metrics() {
-            for metric in scope.metrics().filter(|metric| metric.name() == name) {
-                let AggregatedMetrics::U64(MetricData::Sum(sum)) = metric.data() else {
-                    panic!("{name} is a u64 sum");
-                };
-                assert_eq!(metric.unit(), "{delivery}");
-                return sum
-                    .data_points()
-                    .map(|point| (point.value(), point.attributes().cloned().collect()))
-                    .collect();
-            }
-        }
-    }
-    panic!("no {name}");
+fn counter(metrics: &[ResourceMetrics], name: &str) -> Points {
+    let metric = metric(metrics, name);
+    let AggregatedMetrics::U64(MetricData::Sum(sum)) = metric.data() else {
+        panic!("{name} is a u64 sum");
+    };
+    assert_eq!(metric.unit(), "{delivery}");
+    sum.data_points()
+        .map(|point| (point.value(), point.attributes().cloned().collect()))
+        .collect()
 }
 
 fn names(spans: &[&SpanData]) -> Vec<String> {
