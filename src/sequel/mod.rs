@@ -42,29 +42,57 @@
 //! # Ok(()) }
 //! ```
 //!
-//! # Traces
+//! # Traces and metrics
 //!
 //! With the `tracing` feature, the crate's spans carry OpenTelemetry's names, for
-//! `tracing-opentelemetry` to export as they are (all at `INFO`):
+//! `tracing-opentelemetry` to export as they are (all at `INFO`; numbers are recorded as
+//! integers, which it exports as integers):
 //!
 //! - `sequel`: one per call, `otel.name` its name (`POST /event/{eventId}/registrant`), and on
-//!   failure `error.type` and `otel.status_code = "ERROR"`, with a `DEBUG` event holding the
-//!   error's message as `exception.message`. The token request a call needed is a call inside it.
+//!   failure `error.type`, `otel.status_code = "ERROR"` and the error's message as the status's
+//!   description, with an `exception` event holding it as `exception.message`. The token
+//!   request a call needed is a call inside it.
 //! - `sequel.request`: one per HTTP request, inside its call, as the HTTP client conventions
 //!   name it: `otel.name` (`POST /api/v1/event/{eventId}/registrant`), `otel.kind = "client"`,
-//!   `http.request.method`, `url.template`, `server.address`, `server.port`,
+//!   `http.request.method`, `url.template`, `url.full`, `server.address`, `server.port`,
 //!   `http.response.status_code`, `http.request.resend_count` on a resent request, and
 //!   `error.type` (the status, or `connect`, `timeout`, `transport`, `decode`, ...) on failure.
 //! - `sequel.webhook`: one per delivery given to [`Receiver::handle`](webhook::Receiver::handle),
-//!   with `sequel.webhook.type`, `sequel.webhook.occurrence` (the occurrence's key),
-//!   `sequel.webhook.outcome` (`done`, `stored`, `repeat`, `held`, `failed`, `refused`,
+//!   with `sequel.webhook.type`, `sequel.webhook.occurrence`, `sequel.webhook.outcome`
+//!   (`done`, `stored`, `repeat`, `held`, `fenced_out`, `not_committed`, `failed`, `refused`,
 //!   `unavailable`), `http.response.status_code` (the answer to Sequel),
 //!   `sequel.webhook.store.duration` (seconds spent in the store) and `error.type`. Your
 //!   handler runs inside it.
 //!
-//! No span or event holds a secret, a token, an id, a person's name or e-mail, or the login
-//! part of an embed or join URL: only templates, hosts, statuses, and messages the crate built
-//! from its own parts.
+//! With the `metrics` feature, three instruments on the application's global meter provider
+//! (`opentelemetry::global`, the `opentelemetry` crate 0.33), scope `event-sso`:
+//!
+//! | instrument | kind, unit | attributes |
+//! |---|---|---|
+//! | `http.client.request.duration` | histogram, `s`, the conventions' advised buckets | `http.request.method`, `server.address`, `server.port`, `http.response.status_code`, `error.type` |
+//! | `sequel.webhook.deliveries` | counter, `{delivery}` | `sequel.webhook.type`, `sequel.webhook.outcome`, `http.response.status_code` |
+//! | `sequel.webhook.store.duration` | histogram, `s` | `sequel.webhook.outcome` |
+//!
+//! The request histogram gets a point per HTTP request of either client and of the
+//! [`Driver`](request::Driver), each resend included. An app that sets a global meter provider
+//! gets them with no other wiring, whenever it sets it: the crate makes its instruments again
+//! for a provider set later.
+//!
+//! Decisions where the conventions leave room, each with its reason:
+//!
+//! - **`url.full`** is the scheme, host and port with Sequel's path template
+//!   (`https://api.introvoke.com:443/api/v1/event/{eventId}/presenter/{presenterId}`), not the
+//!   URL sent: some paths hold an e-mail, and every one an id.
+//! - **`sequel.webhook.occurrence`** is the receiver's key for the occurrence: the type and
+//!   Sequel's `correlationId` (or, when there is none, its invocation id), random ids Sequel
+//!   makes, neither secret nor about a person. It is what ties a delivery's retries together.
+//! - **No trace context is sent to Sequel** (no `traceparent`), even with a propagator set:
+//!   Sequel does not read it, and an app's trace ids are its own. A mesh or an egress proxy that
+//!   stitches traces sees the request spans from the app's side.
+//!
+//! No span, event or metric holds a secret, a token, a person's id, name or e-mail, or the
+//! login part of an embed or join URL: only templates, hosts, statuses, Sequel's own ids for
+//! webhook occurrences, and messages the crate built from its own parts.
 //!
 // Built without the feature an item needs, the docs link it on docs.rs rather than leave it broken.
 #![cfg_attr(
