@@ -1,6 +1,8 @@
 //! The Sequel clients against raw reqwest, measured by the client's own CPU time.
 //!
-//! `cargo bench --features blocking --bench client`:
+//! `cargo bench --features blocking --bench client`; with
+//! `EVENT_SSO_BENCH_TELEMETRY=1 cargo bench --features blocking,tracing,metrics --bench client`,
+//! our clients' calls are traced and measured into OpenTelemetry's SDK and the raw calls are not:
 //! - **CPU per call.** A lean server answers in a child process (this bench, started again
 //!   with `EVENT_SSO_BENCH_SERVE` set, pinned to the other core with `taskset` when there is
 //!   one): canned answers, written at once, as fast as Sequel's edge could be. The fake is
@@ -35,6 +37,9 @@ use event_sso::sequel::{
 use serde_json::json;
 
 const SERVE: &str = "EVENT_SSO_BENCH_SERVE";
+/// Set, with the `tracing` and `metrics` features, the clients' calls are traced and measured
+/// into OpenTelemetry's SDK, as an app that exports them runs; the raw baseline is not.
+const TELEMETRY: &str = "EVENT_SSO_BENCH_TELEMETRY";
 const CREDENTIALS: (&str, &str) = ("bench-client", "bench-secret");
 const ROUNDS: usize = 300;
 const CHUNK: u32 = 10;
@@ -46,9 +51,40 @@ fn main() {
     if std::env::var_os(SERVE).is_some() {
         return serve();
     }
+    if std::env::var_os(TELEMETRY).is_some() {
+        telemetry_on();
+    }
     cpu_per_call();
     throughput();
     bulk_under_faults();
+}
+
+/// Traces through `tracing-opentelemetry` into the SDK's batch span processor, and metrics
+/// into the SDK's meter provider, both exporting to memory: everything an exporting app pays
+/// in this process but the network.
+fn telemetry_on() {
+    #[cfg(all(feature = "tracing", feature = "metrics"))]
+    {
+        use opentelemetry::trace::TracerProvider as _;
+        use tracing_subscriber::layer::SubscriberExt;
+
+        let spans = opentelemetry_sdk::trace::InMemorySpanExporter::default();
+        let tracer = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+            .with_batch_exporter(spans)
+            .build()
+            .tracer("bench");
+        let layer = tracing_opentelemetry::layer().with_tracer(tracer);
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
+            .expect("the only subscriber");
+        let metrics = opentelemetry_sdk::metrics::InMemoryMetricExporter::default();
+        let meters = opentelemetry_sdk::metrics::SdkMeterProvider::builder()
+            .with_periodic_exporter(metrics)
+            .build();
+        opentelemetry::global::set_meter_provider(meters);
+        println!("telemetry on: spans and metrics into OpenTelemetry's SDK");
+    }
+    #[cfg(not(all(feature = "tracing", feature = "metrics")))]
+    panic!("{TELEMETRY} needs the tracing and metrics features");
 }
 
 /// One request in twenty faulted, from a fixed seed.
