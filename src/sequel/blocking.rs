@@ -12,13 +12,13 @@ use std::sync::Arc;
 
 use super::analytics::{ActivityPage, TopParticipants, TopParticipantsQuery, VideoViews};
 use super::builder::ClientBuilder;
-use super::bulk::{BulkOptions, BulkReport, Tally};
+use super::bulk::{BulkOptions, BulkReport};
 use super::client;
 use super::credentials::Credentials;
 use super::error::Error;
 use super::event::{Event, EventClone, EventUpdate, NewEvent, Replay};
 use super::models::{CompanyId, EmbedUrl, EventId, JoinUrl, Registered, Registrant, Registration, Viewer};
-use super::request::Settled;
+use super::request::{Settled, Tally};
 use super::subscription::{
     KeptAlive, NewSubscription, Subscribed, SubscriptionId, SubscriptionUpdate, WebhookSubscription,
 };

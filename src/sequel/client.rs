@@ -12,14 +12,14 @@ use tokio::sync::Semaphore;
 
 use super::analytics::{ActivityPage, TopParticipants, TopParticipantsQuery, VideoViews};
 use super::builder::{ClientBuilder, Config};
-use super::bulk::{BulkOptions, BulkReport, Tally};
+use super::bulk::{BulkOptions, BulkReport};
 use super::credentials::{AccessToken, Credentials, TokenGrant};
 use super::error::{Error, TransportKind};
 use super::event::{Event, EventClone, EventUpdate, NewEvent, Replay};
 use super::models::{CompanyId, EmbedUrl, EventId, JoinUrl, Registered, Registrant, Registration, Viewer};
 use super::request::{
-    ActivityPages, Attempts, Call, DeadlinePassed, ListReader, Lookup, Next, Outgoing, Settled, TokenCache,
-    jitter, registered_from_list,
+    ActivityPages, Attempts, Call, DeadlinePassed, ListReader, Lookup, Next, Outgoing, Settled, Tally,
+    TokenCache, jitter, registered_from_list,
 };
 use super::subscription::{
     KEEP_ALIVE_EXTENSION_DAYS, KeepAlive, KeptAlive, NewSubscription, Subscribed, SubscriptionId,

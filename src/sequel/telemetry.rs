@@ -122,9 +122,16 @@ impl StoreClock {
     }
 }
 
-/// The delivery's type and occurrence, once verified.
-pub(crate) fn delivery(span: &Span, clock: &mut StoreClock, event_type: &str, occurrence: &str) {
-    clock.kind = crate::sequel::webhook::WebhookType::known_name(event_type);
+/// The delivery's type and occurrence, once verified; `known` is its type among those the
+/// crate names, or `_OTHER`, for the metrics.
+pub(crate) fn delivery(
+    span: &Span,
+    clock: &mut StoreClock,
+    event_type: &str,
+    known: &'static str,
+    occurrence: &str,
+) {
+    clock.kind = known;
     spans::delivery(span, event_type, occurrence);
 }
 

@@ -12,9 +12,10 @@ use super::call::{Api, Call, DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES, DEFAU
 use super::list::{DEFAULT_MAX_ELEMENT_BYTES, ListReader};
 use super::registrants::{Lookup, Settled, registered_from_list};
 use super::retry::{Attempts, Next, RetryPolicy, jitter};
+use super::tally::Tally;
 use super::token::{DEFAULT_TOKEN_LIFETIME, TokenCache};
 use crate::sequel::analytics::ActivityPage;
-use crate::sequel::bulk::{BulkOptions, BulkReport, Tally};
+use crate::sequel::bulk::{BulkOptions, BulkReport};
 use crate::sequel::credentials::{AccessToken, Credentials};
 use crate::sequel::error::{Error, TransportKind};
 use crate::sequel::models::{EventId, JoinUrl, Registered, Registrant, Registration};

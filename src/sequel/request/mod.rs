@@ -55,6 +55,7 @@ mod networking;
 mod registrants;
 mod retry;
 mod roles;
+mod tally;
 mod token;
 mod webhooks;
 
@@ -71,7 +72,10 @@ pub use driver::{Driver, Transport};
 pub use list::{DEFAULT_MAX_ELEMENT_BYTES, ListReader};
 #[cfg(any(feature = "async", feature = "blocking"))]
 pub(crate) use registrants::Lookup;
+#[cfg(any(feature = "async", feature = "blocking"))]
+pub(crate) use registrants::registered_from_list;
 pub use registrants::{Settled, find_registrant};
-pub(crate) use registrants::{email_key, registered_from_list};
 pub use retry::{Attempts, Next, RetryPolicy, jitter};
+#[cfg(any(feature = "async", feature = "blocking"))]
+pub(crate) use tally::Tally;
 pub use token::{DEFAULT_TOKEN_LIFETIME, TokenCache};

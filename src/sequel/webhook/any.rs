@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 #[cfg(feature = "postgres")]
-use super::postgres::{PostgresStore, Transaction};
+use super::postgres::{PostgresStore, Transaction, TransactionStore};
 #[cfg(feature = "redis")]
 use super::redis::RedisStore;
 use super::store::{Batch, Claim, Committed, Gathered, Holder, Lease, MemoryStore, StoreError, WebhookStore};
@@ -168,5 +168,25 @@ impl WebhookStore for AnyStore {
 
     async fn release(&self, hold: AnyHold) -> Result<(), StoreError> {
         with_hold!(self, hold, store, hold => store.release(hold).await)
+    }
+}
+
+/// `handle_in_transaction` on the store chosen at run time: exactly-once effects when it is
+/// PostgreSQL; on memory or Redis, a `500` that names the cause.
+#[cfg(feature = "postgres")]
+impl TransactionStore for AnyStore {
+    fn has_transactions(&self) -> bool {
+        matches!(self, AnyStore::Postgres(_))
+    }
+
+    fn into_transaction(hold: AnyHold) -> Result<Transaction, AnyHold> {
+        match hold {
+            AnyHold::Postgres(transaction) => Ok(transaction),
+            other => Err(other),
+        }
+    }
+
+    fn from_transaction(transaction: Transaction) -> AnyHold {
+        AnyHold::Postgres(transaction)
     }
 }

@@ -50,7 +50,6 @@ impl WebhookType {
     }
 
     /// `name` when it is a type this crate knows, else `_OTHER`: a bounded set, for metrics.
-    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
     pub(crate) fn known_name(name: &str) -> &'static str {
         Self::NAMES
             .iter()

@@ -15,7 +15,6 @@ use http::HeaderMap;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, PgConnection, Postgres};
 
-use super::any::{AnyHold, AnyStore};
 use super::receiver::{Handled, Receiver, Work};
 use super::store::{Batch, Claim, Committed, Gathered, Holder, StoreError, WebhookStore};
 use crate::sequel::telemetry::{self, StoreClock};
@@ -639,7 +638,8 @@ impl fmt::Debug for Transaction {
 }
 
 /// A store whose claim is a PostgreSQL [`Transaction`] a handler can write in, for
-/// [`Receiver::handle_in_transaction`]: [`PostgresStore`], and [`AnyStore`] when it holds one.
+/// [`Receiver::handle_in_transaction`]: [`PostgresStore`], and
+/// [`AnyStore`](super::AnyStore) when it holds one.
 pub trait TransactionStore: WebhookStore {
     /// Whether this store's claims are transactions; `handle_in_transaction` answers `500`
     /// without claiming anything when they are not.
@@ -666,23 +666,6 @@ impl TransactionStore for PostgresStore {
     }
 }
 
-impl TransactionStore for AnyStore {
-    fn has_transactions(&self) -> bool {
-        matches!(self, AnyStore::Postgres(_))
-    }
-
-    fn into_transaction(hold: AnyHold) -> Result<Transaction, AnyHold> {
-        match hold {
-            AnyHold::Postgres(transaction) => Ok(transaction),
-            other => Err(other),
-        }
-    }
-
-    fn from_transaction(transaction: Transaction) -> AnyHold {
-        AnyHold::Postgres(transaction)
-    }
-}
-
 impl<S: TransactionStore> Receiver<S> {
     /// As [`handle`](Receiver::handle), with exactly-once effects: `handler` is given the work
     /// and the claim's open [`Transaction`], does its writes in it, and gives it back; the
@@ -697,7 +680,7 @@ impl<S: TransactionStore> Receiver<S> {
     /// | the replica freezes, its transaction idle a lease | rolled back by the database, which ends its session; the retry is handled | the frozen one, if it wakes: `429` ([`Handled::FencedOut`]) |
     /// | the commit fails, or its outcome is unknown (the connection lost during `COMMIT`) | committed or not: the retry finds which | `500` ([`Handled::NotCommitted`]) |
     /// | the handler gave back a transaction that had failed, or that it ended itself | rolled back | `500` ([`Handled::NotCommitted`]) |
-    /// | the store is not PostgreSQL (an [`AnyStore`] of memory or Redis) | the handler does not run | `500` ([`Handled::NotCommitted`]), naming the cause |
+    /// | the store is not PostgreSQL (an [`AnyStore`](super::AnyStore) of memory or Redis) | the handler does not run | `500` ([`Handled::NotCommitted`]), naming the cause |
     /// | anything else | as for [`handle`](Receiver::handle) | |
     ///
     /// The handler holds a pooled connection and an open transaction while it runs: size the

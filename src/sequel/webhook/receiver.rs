@@ -322,7 +322,8 @@ impl<S: WebhookStore> Receiver<S> {
         match delivery.event() {
             WebhookEvent::EventEnded(batch) => {
                 let key = ended_key(&delivery);
-                telemetry::delivery(span, clock, delivery.event_type(), &key);
+                let kind = delivery.event_type();
+                telemetry::delivery(span, clock, kind, WebhookType::known_name(kind), &key);
                 let users = batch.users.len() as u64;
                 let batch = Batch {
                     page: batch.page.unwrap_or(1),
@@ -352,7 +353,8 @@ impl<S: WebhookStore> Receiver<S> {
             }
             _ => {
                 let key = delivery.occurrence_key();
-                telemetry::delivery(span, clock, delivery.event_type(), &key);
+                let kind = delivery.event_type();
+                telemetry::delivery(span, clock, kind, WebhookType::known_name(kind), &key);
                 let hold = match clock.time(self.store.claim(&key, &holder, self.lease)).await {
                     Ok(Claim::Claimed(hold)) => hold,
                     Ok(Claim::Held) => return Err(Answered::Held),
