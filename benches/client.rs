@@ -61,27 +61,36 @@ fn main() {
 
 /// Traces through `tracing-opentelemetry` into the SDK's batch span processor, and metrics
 /// into the SDK's meter provider, both exporting to memory: everything an exporting app pays
-/// in this process but the network.
+/// in this process but the network. `EVENT_SSO_BENCH_TELEMETRY=traces` or `=metrics` turns on
+/// one of the two, to tell their costs apart.
 fn telemetry_on() {
     #[cfg(all(feature = "tracing", feature = "metrics"))]
     {
         use opentelemetry::trace::TracerProvider as _;
         use tracing_subscriber::layer::SubscriberExt;
 
-        let spans = opentelemetry_sdk::trace::InMemorySpanExporter::default();
-        let tracer = opentelemetry_sdk::trace::SdkTracerProvider::builder()
-            .with_batch_exporter(spans)
-            .build()
-            .tracer("bench");
-        let layer = tracing_opentelemetry::layer().with_tracer(tracer);
-        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
-            .expect("the only subscriber");
-        let metrics = opentelemetry_sdk::metrics::InMemoryMetricExporter::default();
-        let meters = opentelemetry_sdk::metrics::SdkMeterProvider::builder()
-            .with_periodic_exporter(metrics)
-            .build();
-        opentelemetry::global::set_meter_provider(meters);
-        println!("telemetry on: spans and metrics into OpenTelemetry's SDK");
+        let which = std::env::var(TELEMETRY).unwrap_or_default();
+        if which != "metrics" {
+            let spans = opentelemetry_sdk::trace::InMemorySpanExporter::default();
+            let tracer = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+                .with_batch_exporter(spans)
+                .build()
+                .tracer("bench");
+            let layer = tracing_opentelemetry::layer().with_tracer(tracer);
+            tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
+                .expect("the only subscriber");
+        }
+        if which != "traces" {
+            let metrics = opentelemetry_sdk::metrics::InMemoryMetricExporter::default();
+            let meters = opentelemetry_sdk::metrics::SdkMeterProvider::builder()
+                .with_periodic_exporter(metrics)
+                .build();
+            opentelemetry::global::set_meter_provider(meters);
+        }
+        println!(
+            "telemetry on ({}): into OpenTelemetry's SDK",
+            if which.is_empty() { "1" } else { &which }
+        );
     }
     #[cfg(not(all(feature = "tracing", feature = "metrics")))]
     panic!("{TELEMETRY} needs the tracing and metrics features");
