@@ -20,7 +20,7 @@ pub(crate) fn after(from: Instant, span: Duration) -> Instant {
 
 /// The time `span` after now, since the Unix epoch, saturating: for a server judging a
 /// deadline by its own clock.
-#[cfg(any(feature = "redis", feature = "postgres"))]
+#[cfg(feature = "redis")]
 pub(crate) fn unix_after(span: Duration) -> Duration {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

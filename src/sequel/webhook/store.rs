@@ -311,8 +311,8 @@ impl StoreError {
     }
 
     /// A step that reached the server after the receiver stopped waiting for it, and so did
-    /// nothing: what the Redis and PostgreSQL stores answer then.
-    #[cfg(any(feature = "redis", feature = "postgres"))]
+    /// nothing: what the Redis store answers then.
+    #[cfg(feature = "redis")]
     pub(super) fn late() -> StoreError {
         StoreError::new(
             "answered after the receiver stopped waiting (a stalled server, or its clock ahead of this one's)",
