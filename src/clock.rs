@@ -28,8 +28,9 @@ pub(crate) fn unix_after(span: Duration) -> Duration {
     now.saturating_add(capped(span))
 }
 
-/// Waits `span` on tokio's timer. A build with no tokio (no feature that brings it) has no
-/// timer, and this never ends: what waits on it, such as a lease's renewal, never happens.
+/// Waits `span` on tokio's timer. Outside a tokio runtime, or in a build with no tokio (no
+/// feature that brings it), there is no timer, and this never ends: what waits on it, such as
+/// a lease's renewal, never happens.
 pub(crate) async fn sleep(span: Duration) {
     #[cfg(any(
         feature = "async",
@@ -38,7 +39,10 @@ pub(crate) async fn sleep(span: Duration) {
         feature = "postgres",
         feature = "fake"
     ))]
-    tokio::time::sleep(capped(span)).await;
+    match tokio::runtime::Handle::try_current() {
+        Ok(_) => tokio::time::sleep(capped(span)).await,
+        Err(_) => std::future::pending::<()>().await,
+    }
     #[cfg(not(any(
         feature = "async",
         feature = "blocking",

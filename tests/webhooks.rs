@@ -523,3 +523,32 @@ struct ClientBed {
 }
 
 on_both_transports!(subscriptions_are_managed);
+
+/// Outside any tokio runtime (another executor), a handler that waits still runs to its end:
+/// the lease is not renewed there, and nothing panics for want of tokio's timer.
+#[test]
+fn a_handler_runs_outside_tokio() {
+    let receiver = Receiver::new(Verifier::new("hook-secret"));
+    let mut headers = http::HeaderMap::new();
+    headers.insert(AUTH_HEADER, "hook-secret".parse().unwrap());
+    let body = br#"{"eventType":"virtual-stage-event-started","webHookInvocationId":"i-1","correlationId":"c-1","timestamp":"2025-01-07T10:05:24.000Z","details":{"eventId":"e-1"}}"#;
+    let mut waited = false;
+    // Pending once, as a handler waiting on I/O would be, then done.
+    let handler = |_| {
+        std::future::poll_fn(move |cx| match std::mem::replace(&mut waited, true) {
+            false => {
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            }
+            true => std::task::Poll::Ready(Ok::<(), std::io::Error>(())),
+        })
+    };
+    let mut handling = std::pin::pin!(receiver.handle(&headers, body, handler));
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    let handled = loop {
+        if let std::task::Poll::Ready(handled) = handling.as_mut().poll(&mut context) {
+            break handled;
+        }
+    };
+    assert_eq!(handled.status(), 200, "{handled}");
+}

@@ -211,8 +211,9 @@ impl<S: WebhookStore> Receiver<S> {
     /// set): the longest a crashed replica's occurrence waits before a retry is handled.
     ///
     /// A live handler needs no lease of its length: while it runs, the receiver renews the
-    /// claim every third of the lease (on tokio's timer: a build with none of the crate's
-    /// tokio features renews nothing, and the lease must then outlast the handler). On
+    /// claim every third of the lease, on tokio's timer (a runtime with its timer enabled, as
+    /// `#[tokio::main]` makes). Outside a tokio runtime, or in a build with none of the crate's
+    /// tokio features, it renews nothing, and the lease must then outlast the handler. On
     /// PostgreSQL a dead holder's claim goes with its connection at once, and the lease bounds
     /// how long the claim's transaction may sit idle: a frozen replica's session is ended
     /// after it, and with it the claim. With `handle_in_transaction`, whose handler holds
