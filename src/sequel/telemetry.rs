@@ -72,12 +72,13 @@ fn error_type(error: &Error) -> std::borrow::Cow<'static, str> {
     })
 }
 
-/// One HTTP request under way: its span, and when it left, for its measurement.
+/// One HTTP request under way: its span, where it went, and (with `metrics`) when it left,
+/// for its measurement; without `metrics` the clock is not read.
 pub(crate) struct Exchange<'a> {
     pub(crate) span: Span,
     #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
     target: Target<'a>,
-    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    #[cfg(feature = "metrics")]
     started: Instant,
 }
 
@@ -86,6 +87,7 @@ pub(crate) fn request(target: Target<'_>, resends: u32) -> Exchange<'_> {
     Exchange {
         span: spans::request(target, resends),
         target,
+        #[cfg(feature = "metrics")]
         started: Instant::now(),
     }
 }

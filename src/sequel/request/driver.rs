@@ -219,10 +219,14 @@ impl<T: Transport> Driver<T> {
         &self,
         event: &EventId,
     ) -> impl Iterator<Item = Result<Registrant, Error>> + '_ {
-        let mut reading = match self.api.registrants(event).and_then(|call| self.open(&call)) {
-            Ok(body) => Some((
+        let opened = self
+            .api
+            .registrants(event)
+            .and_then(|call| Ok((self.open(&call)?, call.name())));
+        let mut reading = match opened {
+            Ok((body, name)) => Some((
                 body,
-                ListReader::<Registrant>::new(REGISTRANTS).max_element_bytes(self.max_element_bytes),
+                ListReader::<Registrant>::new(name).max_element_bytes(self.max_element_bytes),
             )),
             Err(error) => return Either::Failed(Some(error)),
         };
@@ -476,9 +480,6 @@ impl<T: Transport> Driver<T> {
 
 /// How much of a list's body is read at a time.
 const CHUNK: usize = 16 << 10;
-
-/// The registrants call's name, for a list reader's errors.
-const REGISTRANTS: &str = "GET /event/{eventId}/registrants";
 
 /// A body that failed while it was read, as the crate's error; its text may hold nothing but
 /// its kind.

@@ -317,6 +317,7 @@ impl PostgresStore {
         }
         tx.commit().await
     }
+
     /// `step`, made again when PostgreSQL gave up on it for a deadlock or a serialization
     /// failure (at most [`TRIES`] times), all within the store's timeout; now and then, a sweep
     /// of expired rows first.
@@ -426,6 +427,20 @@ fn claim_lost(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Io(_) | sqlx::Error::Tls(_))
         || matches!(code(error), Some("25P03" | "57P01" | "57P02" | "57P03"))
         || code(error).is_some_and(|code| code.starts_with("08"))
+}
+
+/// `step`, in a claim's transaction, bounded by `timeout`: `None` when the claim was lost
+/// ([`claim_lost`]), which is not an error of the step.
+async fn in_claim<T>(
+    timeout: Duration,
+    step: impl Future<Output = Result<T, sqlx::Error>>,
+) -> Result<Option<T>, StoreError> {
+    match tokio::time::timeout(timeout, step).await {
+        Ok(Ok(value)) => Ok(Some(value)),
+        Ok(Err(error)) if claim_lost(&error) => Ok(None),
+        Ok(Err(error)) => Err(from_sqlx(&error)),
+        Err(_) => Err(StoreError::new("did not answer in time")),
+    }
 }
 
 /// `step`, failing after `timeout` with `late`; a database error is told by its kind alone.
@@ -539,12 +554,7 @@ impl WebhookStore for PostgresStore {
     async fn renew(&self, tx: &mut Transaction, _lease: Duration) -> Result<bool, StoreError> {
         // Any statement restarts the transaction's idle clock.
         let ping = sqlx::query("SELECT 1").execute(&mut *tx.tx);
-        match tokio::time::timeout(self.options.timeout, ping).await {
-            Ok(Ok(_)) => Ok(true),
-            Ok(Err(error)) if claim_lost(&error) => Ok(false),
-            Ok(Err(error)) => Err(from_sqlx(&error)),
-            Err(_) => Err(StoreError::new("did not answer in time")),
-        }
+        Ok(in_claim(self.options.timeout, ping).await?.is_some())
     }
 
     async fn commit(&self, transaction: Transaction, keep: Duration) -> Result<Committed, StoreError> {
@@ -554,12 +564,9 @@ impl WebhookStore for PostgresStore {
             .bind(holder.as_str())
             .bind(secs(keep))
             .fetch_one(&mut *tx);
-        let verdict = match tokio::time::timeout(self.options.timeout, marking).await {
-            Ok(Ok(verdict)) => verdict,
-            // Over before COMMIT was sent: nothing committed, and the claim is gone.
-            Ok(Err(error)) if claim_lost(&error) => return Ok(Committed::FencedOut),
-            Ok(Err(error)) => return Err(from_sqlx(&error)),
-            Err(_) => return Err(StoreError::new("did not answer in time")),
+        // Over before COMMIT was sent: nothing committed, and the claim is gone.
+        let Some(verdict) = in_claim(self.options.timeout, marking).await? else {
+            return Ok(Committed::FencedOut);
         };
         match verdict.as_str() {
             "done" => {}
@@ -582,11 +589,7 @@ impl WebhookStore for PostgresStore {
     async fn release(&self, transaction: Transaction) -> Result<(), StoreError> {
         // Dropped, it would roll back too, once the pool has the connection back.
         let rollback = transaction.tx.rollback();
-        match tokio::time::timeout(self.options.timeout, rollback).await {
-            Ok(Err(error)) if !claim_lost(&error) => Err(from_sqlx(&error)),
-            Ok(_) => Ok(()),
-            Err(_) => Err(StoreError::new("did not answer in time")),
-        }
+        in_claim(self.options.timeout, rollback).await.map(drop)
     }
 }
 

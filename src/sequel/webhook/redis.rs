@@ -427,7 +427,7 @@ impl WebhookStore for RedisStore {
         let answer: String = self.run(invocation).await?;
         match answer.as_str() {
             "claimed" => Ok(Claim::Claimed(Lease::new(key, holder))),
-            "late" => Err(StoreError::late()),
+            "late" => Err(late()),
             "held" => Ok(Claim::Held),
             DONE => Ok(Claim::Done),
             _ => Err(StoreError::new("gave an answer the claim script never gives")),
@@ -462,7 +462,7 @@ impl WebhookStore for RedisStore {
             b"stored" => Ok(Gathered::Stored),
             b"held" => Ok(Gathered::Held),
             b"done" => Ok(Gathered::Done),
-            b"late" => Err(StoreError::late()),
+            b"late" => Err(late()),
             b"complete" => {
                 let mut bodies = Vec::with_capacity(rest.len() / 2);
                 for pair in rest.chunks(2) {
@@ -513,6 +513,13 @@ impl WebhookStore for RedisStore {
         invocation.arg(hold.holder().as_str());
         self.run::<i64>(invocation).await.map(drop)
     }
+}
+
+/// A step that reached Redis after the receiver stopped waiting for it, and so did nothing.
+fn late() -> StoreError {
+    StoreError::new(
+        "answered after the receiver stopped waiting (a stalled server, or its clock ahead of this one's)",
+    )
 }
 
 /// Milliseconds for `PX`, at least one (Redis refuses zero).

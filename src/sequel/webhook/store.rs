@@ -310,15 +310,6 @@ impl StoreError {
         StoreError { what, source: None }
     }
 
-    /// A step that reached the server after the receiver stopped waiting for it, and so did
-    /// nothing: what the Redis store answers then.
-    #[cfg(feature = "redis")]
-    pub(super) fn late() -> StoreError {
-        StoreError::new(
-            "answered after the receiver stopped waiting (a stalled server, or its clock ahead of this one's)",
-        )
-    }
-
     /// The same, with the underlying error.
     pub fn with_source(
         what: &'static str,
