@@ -40,7 +40,11 @@ fn pipeline() -> &'static Pipeline {
         let subscriber =
             tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(tracer));
         tracing::subscriber::set_global_default(subscriber).unwrap();
-        let metrics = InMemoryMetricExporter::default();
+        // Delta: each export holds what was measured since the last, so a test counts its
+        // own requests only, whichever ran before it.
+        let metrics = opentelemetry_sdk::metrics::InMemoryMetricExporterBuilder::new()
+            .with_temporality(opentelemetry_sdk::metrics::Temporality::Delta)
+            .build();
         let meters = SdkMeterProvider::builder()
             .with_reader(PeriodicReader::builder(metrics.clone()).build())
             .build();
